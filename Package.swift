@@ -1,0 +1,108 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// One set of settings for every target (Swift 6 language mode is the tools-version default).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "sortgate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sortgate", targets: ["sortgate"]),
+        .executable(name: "sortgate-capture-gen", targets: ["CaptureGenerator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        // C libraries, each imported only by its own wrapper module.
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        .systemLibrary(
+            name: "CModbus",
+            pkgConfig: "libmodbus",
+            providers: [.apt(["libmodbus-dev"])]
+        ),
+
+        // Pure Swift, no I/O, no C.
+        .target(
+            name: "SortgateCore",
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SortgateDevices",
+            dependencies: [
+                "SortgateCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SortgateStore",
+            dependencies: [
+                "SortgateCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sortgate",
+            dependencies: [
+                "SortgateCore",
+                "SortgateDevices",
+                "SortgateStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CaptureGenerator",
+            dependencies: [
+                "SortgateCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/CaptureGenerator",
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "SortgateCoreTests",
+            dependencies: ["SortgateCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SortgateDevicesTests",
+            dependencies: ["SortgateDevices", "SortgateCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SortgateStoreTests",
+            dependencies: ["SortgateStore", "SortgateCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["SortgateCore", "SortgateDevices", "SortgateStore"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

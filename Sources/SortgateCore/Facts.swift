@@ -1,0 +1,68 @@
+/// The kinds of ALE-style smoothed facts derived from raw reads.
+public enum MovementKind: String, Hashable, Sendable, CaseIterable {
+    /// First read of an EPC (unknown or departed before) in a zone.
+    case arrival
+    /// A present EPC read in a different zone.
+    case move
+    /// No read of a present EPC for `absent_after`.
+    case departure
+}
+
+/// A movement fact: what the sinks write to `movements`.
+///
+/// An arrival has no `from`; a departure has no `to` and `from` is the last zone; its `at` is
+/// the last read time, not the time the absence was noticed.
+public struct Movement: Hashable, Sendable {
+    public var epc: EPC
+    public var kind: MovementKind
+    public var from: ZoneID?
+    public var to: ZoneID?
+    public var at: EventTime
+
+    public init(epc: EPC, kind: MovementKind, from: ZoneID?, to: ZoneID?, at: EventTime) {
+        self.epc = epc
+        self.kind = kind
+        self.from = from
+        self.to = to
+        self.at = at
+    }
+}
+
+/// Presence status of an EPC in the inventory.
+public enum PresenceStatus: String, Hashable, Sendable {
+    case present
+    case departed
+}
+
+/// One EPC's row of inventory status: what is where, since when.
+public struct InventoryEntry: Hashable, Sendable {
+    public var epc: EPC
+    /// The current zone; a departed EPC keeps its last zone.
+    public var zone: ZoneID
+    public var status: PresenceStatus
+    /// First read ever seen of this EPC (in this pipeline's history).
+    public var firstSeen: EventTime
+    /// When it entered its current zone.
+    public var zoneSince: EventTime
+    public var lastSeen: EventTime
+    /// Tag reads counted (vendor read counts summed).
+    public var reads: UInt64
+
+    public init(
+        epc: EPC,
+        zone: ZoneID,
+        status: PresenceStatus,
+        firstSeen: EventTime,
+        zoneSince: EventTime,
+        lastSeen: EventTime,
+        reads: UInt64
+    ) {
+        self.epc = epc
+        self.zone = zone
+        self.status = status
+        self.firstSeen = firstSeen
+        self.zoneSince = zoneSince
+        self.lastSeen = lastSeen
+        self.reads = reads
+    }
+}
