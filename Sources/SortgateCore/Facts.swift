@@ -66,3 +66,29 @@ public struct InventoryEntry: Hashable, Sendable {
         self.reads = reads
     }
 }
+
+/// The derived facts of one pipeline batch, written by a sink in one transaction.
+///
+/// Writes scale with facts, not reads: `inventory` holds only the entries whose row changed
+/// since the last batch (new arrivals, moves, departures, and periodic last-seen flushes).
+public struct FactBatch: Sendable {
+    public var movements: [Movement]
+    public var inventory: [InventoryEntry]
+    public var quarantine: [QuarantinedMessage]
+
+    public init(movements: [Movement] = [], inventory: [InventoryEntry] = [], quarantine: [QuarantinedMessage] = []) {
+        self.movements = movements
+        self.inventory = inventory
+        self.quarantine = quarantine
+    }
+
+    public var isEmpty: Bool { movements.isEmpty && inventory.isEmpty && quarantine.isEmpty }
+}
+
+/// Where the pipeline's facts go: SQLite, PostgreSQL, an upstream broker.
+///
+/// A sink must be idempotent: writing the same fact twice changes nothing (unique keys, upserts).
+public protocol FactSink: AnyObject, Sendable {
+    /// Writes one batch atomically; the batch's events count as acknowledged once this returns.
+    func write(_ batch: FactBatch) throws
+}
