@@ -1,0 +1,141 @@
+/// The single consumer of device events: redelivery detection, read point → zone, presence
+/// smoothing, and batching of the derived facts for the sinks.
+///
+/// Pure Swift and single-threaded: it never reads the wall clock nor touches I/O. Feed it
+/// events with `process(_:)`, let time pass without events with `advance(to:)` (live mode),
+/// and collect what changed with `takeBatch()`, which the caller writes to a sink in one
+/// transaction. Movements are buffered until then; inventory rows are produced only for
+/// EPCs that changed since the previous batch.
+public struct Pipeline: Sendable {
+    /// What the pipeline needs to know about the site.
+    public struct Configuration: Sendable {
+        /// How long an EPC may go unread before it departs (config `dedup.absent_after`).
+        public var absentAfter: Duration
+        public var readPoints: ReadPointMap
+        /// Number of sources (ids `0..<sourceCount`).
+        public var sourceCount: Int
+
+        public init(absentAfter: Duration, readPoints: ReadPointMap, sourceCount: Int) {
+            self.absentAfter = absentAfter
+            self.readPoints = readPoints
+            self.sourceCount = sourceCount
+        }
+    }
+
+    /// Per-source integrity counters, from `(sourceID, seq)` and vendor event numbers.
+    public struct SourceCounters: Hashable, Sendable {
+        /// Messages whose seq skipped ahead (a gap of n counts n).
+        public var seqGaps: UInt64 = 0
+        /// Messages whose seq was not above the last one seen (duplicated or reordered).
+        public var seqRegressions: UInt64 = 0
+        /// Reads dropped because their vendor event number was seen before (redeliveries).
+        public var redelivered: UInt64 = 0
+        /// Times the vendor event counter restarted (reader reboot).
+        public var eventCounterResets: UInt64 = 0
+        /// Reads on an antenna no read point maps to a zone.
+        public var unmappedReads: UInt64 = 0
+        public var lastSeq: UInt64 = 0
+    }
+
+    /// Totals over all sources.
+    public struct Totals: Hashable, Sendable {
+        public var tagEvents: UInt64 = 0
+        public var tagReads: UInt64 = 0
+        public var sensorReadings: UInt64 = 0
+        public var arrivals: UInt64 = 0
+        public var moves: UInt64 = 0
+        public var departures: UInt64 = 0
+    }
+
+    public let configuration: Configuration
+    public private(set) var tracker: PresenceTracker
+    public private(set) var sources: [SourceCounters]
+    public private(set) var totals = Totals()
+    private var windows: [EventNumberWindow]
+    private var movements: [Movement] = []
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        self.tracker = PresenceTracker(absentAfter: configuration.absentAfter)
+        self.sources = Array(repeating: SourceCounters(), count: configuration.sourceCount)
+        self.windows = Array(repeating: EventNumberWindow(), count: configuration.sourceCount)
+    }
+
+    /// The pipeline's event-time clock: the latest event time seen.
+    public var clock: EventTime { tracker.clock }
+
+    /// Checks a message's `(source, seq)` against the previous one of its source. Call once per
+    /// message (all reads of a message share its seq).
+    public mutating func noteMessage(source: SourceID, seq: UInt64) {
+        let last = sources[source.index].lastSeq
+        if seq > last {
+            if last != 0 && seq > last + 1 { sources[source.index].seqGaps &+= seq - last - 1 }
+            sources[source.index].lastSeq = seq
+        } else {
+            sources[source.index].seqRegressions &+= 1
+        }
+    }
+
+    /// Processes one event.
+    public mutating func process(_ event: DeviceEvent) {
+        switch event {
+        case .tag(let read): process(read)
+        case .reading: totals.sensorReadings &+= 1
+        }
+    }
+
+    /// Processes one tag read.
+    public mutating func process(_ read: TagRead) {
+        let source = read.source.index
+        if let number = read.vendorEventNumber {
+            switch windows[source].admit(number) {
+            case .duplicate:
+                sources[source].redelivered &+= 1
+                return
+            case .counterReset:
+                sources[source].eventCounterResets &+= 1
+            case .new:
+                break
+            }
+        }
+        guard let zone = configuration.readPoints.zone(source: read.source, antenna: read.antenna) else {
+            sources[source].unmappedReads &+= 1
+            return
+        }
+        totals.tagEvents &+= 1
+        totals.tagReads &+= UInt64(read.readCount)
+        let before = movements.count
+        tracker.observe(epc: read.epc, zone: zone, at: read.time, reads: read.readCount, into: &movements)
+        countMovements(from: before)
+    }
+
+    /// Lets event time pass without a read (live mode, when the site is quiet) so departures
+    /// still happen. Never moves the clock backwards.
+    public mutating func advance(to time: EventTime) {
+        let before = movements.count
+        tracker.advance(to: time, into: &movements)
+        countMovements(from: before)
+    }
+
+    private mutating func countMovements(from start: Int) {
+        for index in start..<movements.count {
+            switch movements[index].kind {
+            case .arrival: totals.arrivals &+= 1
+            case .move: totals.moves &+= 1
+            case .departure: totals.departures &+= 1
+            }
+        }
+    }
+
+    /// Number of movements waiting for the next batch.
+    public var pendingMovements: Int { movements.count }
+
+    /// The facts derived since the previous call: movements in order, and the inventory rows
+    /// that changed.
+    public mutating func takeBatch() -> FactBatch {
+        var batch = FactBatch(movements: movements)
+        movements.removeAll(keepingCapacity: true)
+        tracker.drainChanges { batch.inventory.append($0) }
+        return batch
+    }
+}

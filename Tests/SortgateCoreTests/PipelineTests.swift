@@ -1,0 +1,80 @@
+import Testing
+
+@testable import SortgateCore
+
+@Suite("Pipeline")
+struct PipelineTests {
+    let dock = ZoneID(0)
+    let chute = ZoneID(1)
+    let zebra = SourceID(0)
+    let impinj = SourceID(1)
+    let epc = try! EPC(hex: "3074257BF7194E4000001A85")
+
+    func t(_ seconds: Int64) -> EventTime { EventTime(seconds: 1_800_000_000 + seconds) }
+
+    func makePipeline() -> Pipeline {
+        var points = ReadPointMap()
+        points.map(source: zebra, antenna: 1, to: dock)
+        points.map(source: zebra, antenna: 2, to: dock)
+        points.setDefault(source: impinj, zone: chute)
+        return Pipeline(configuration: .init(absentAfter: .seconds(30), readPoints: points, sourceCount: 2))
+    }
+
+    @Test("Read points map reads to zones; redelivered vendor events are not counted twice")
+    func redelivery() {
+        var pipeline = makePipeline()
+        let first = TagRead(source: zebra, seq: 1, time: t(0), epc: epc, antenna: 1, readCount: 4, vendorEventNumber: 7)
+        pipeline.noteMessage(source: zebra, seq: 1)
+        pipeline.process(first)
+        var again = first
+        again.seq = 2
+        pipeline.noteMessage(source: zebra, seq: 2)
+        pipeline.process(again)
+        pipeline.noteMessage(source: impinj, seq: 1)
+        pipeline.process(TagRead(source: impinj, seq: 1, time: t(3), epc: epc, antenna: 9))
+        let batch = pipeline.takeBatch()
+        #expect(
+            batch.movements == [
+                Movement(epc: epc, kind: .arrival, from: nil, to: dock, at: t(0)),
+                Movement(epc: epc, kind: .move, from: dock, to: chute, at: t(3)),
+            ]
+        )
+        #expect(batch.inventory.count == 1)
+        #expect(batch.inventory.first?.reads == 5)
+        #expect(pipeline.sources[0].redelivered == 1)
+        #expect(pipeline.totals.tagReads == 5)
+        #expect(pipeline.totals.tagEvents == 2)
+        #expect(pipeline.totals.arrivals == 1)
+        #expect(pipeline.totals.moves == 1)
+    }
+
+    @Test("Reads on unmapped antennas are counted and change nothing")
+    func unmapped() {
+        var pipeline = makePipeline()
+        pipeline.process(TagRead(source: zebra, seq: 1, time: t(0), epc: epc, antenna: 3))
+        #expect(pipeline.sources[0].unmappedReads == 1)
+        #expect(pipeline.takeBatch().isEmpty)
+    }
+
+    @Test("Sequence gaps and regressions are counted per source")
+    func sequenceIntegrity() {
+        var pipeline = makePipeline()
+        for seq: UInt64 in [1, 2, 5, 4, 6, 6] { pipeline.noteMessage(source: zebra, seq: seq) }
+        #expect(pipeline.sources[0].seqGaps == 2)
+        #expect(pipeline.sources[0].seqRegressions == 2)
+        #expect(pipeline.sources[0].lastSeq == 6)
+        #expect(pipeline.sources[1].seqGaps == 0)
+    }
+
+    @Test("advance(to:) departs quiet EPCs and the next batch carries the departure and the row")
+    func quietDeparture() {
+        var pipeline = makePipeline()
+        pipeline.process(TagRead(source: impinj, seq: 1, time: t(0), epc: epc, antenna: 1))
+        _ = pipeline.takeBatch()
+        pipeline.advance(to: t(31))
+        let batch = pipeline.takeBatch()
+        #expect(batch.movements == [Movement(epc: epc, kind: .departure, from: chute, to: nil, at: t(0))])
+        #expect(batch.inventory.map(\.status) == [.departed])
+        #expect(pipeline.totals.departures == 1)
+    }
+}

@@ -1,0 +1,124 @@
+import Testing
+
+@testable import SortgateCore
+
+@Suite("PresenceTracker")
+struct PresenceTrackerTests {
+    let dock = ZoneID(0)
+    let chute = ZoneID(1)
+    let epc = try! EPC(hex: "3074257BF7194E4000001A85")
+    let other = try! EPC(hex: "E2C451A3A5011FA00F354693")
+
+    func t(_ seconds: Int64) -> EventTime { EventTime(seconds: 1_800_000_000 + seconds) }
+
+    @Test("First read is an arrival; repeated reads only refresh last_seen and reads")
+    func arrivalThenRefresh() {
+        var tracker = PresenceTracker(absentAfter: .seconds(30))
+        var out: [Movement] = []
+        tracker.observe(epc: epc, zone: dock, at: t(0), reads: 1, into: &out)
+        tracker.observe(epc: epc, zone: dock, at: t(2), reads: 3, into: &out)
+        tracker.observe(epc: epc, zone: dock, at: t(1), reads: 1, into: &out)
+        #expect(out == [Movement(epc: epc, kind: .arrival, from: nil, to: dock, at: t(0))])
+        let entry = tracker.entry(for: epc)
+        #expect(
+            entry
+                == InventoryEntry(
+                    epc: epc,
+                    zone: dock,
+                    status: .present,
+                    firstSeen: t(0),
+                    zoneSince: t(0),
+                    lastSeen: t(2),
+                    reads: 5
+                )
+        )
+    }
+
+    @Test("A read in another zone is a move; an older straggler from the old zone does not move it back")
+    func moveAndStraggler() {
+        var tracker = PresenceTracker(absentAfter: .seconds(30))
+        var out: [Movement] = []
+        tracker.observe(epc: epc, zone: dock, at: t(0), reads: 1, into: &out)
+        tracker.observe(epc: epc, zone: chute, at: t(10), reads: 1, into: &out)
+        tracker.observe(epc: epc, zone: dock, at: t(9), reads: 1, into: &out)
+        #expect(
+            out == [
+                Movement(epc: epc, kind: .arrival, from: nil, to: dock, at: t(0)),
+                Movement(epc: epc, kind: .move, from: dock, to: chute, at: t(10)),
+            ]
+        )
+        #expect(tracker.entry(for: epc)?.zone == chute)
+        #expect(tracker.entry(for: epc)?.zoneSince == t(10))
+        #expect(tracker.entry(for: epc)?.reads == 3)
+    }
+
+    @Test("Departure is emitted once the clock passes last_seen + absent_after, dated last_seen")
+    func departure() {
+        var tracker = PresenceTracker(absentAfter: .seconds(30))
+        var out: [Movement] = []
+        tracker.observe(epc: epc, zone: dock, at: t(0), reads: 1, into: &out)
+        tracker.observe(epc: epc, zone: dock, at: t(5), reads: 1, into: &out)
+        tracker.observe(epc: other, zone: chute, at: t(35), reads: 1, into: &out)
+        #expect(out.count == 2, "exactly at last_seen + absent_after it has not departed yet")
+        tracker.advance(to: t(35) + .nanoseconds(1), into: &out)
+        #expect(out.last == Movement(epc: epc, kind: .departure, from: dock, to: nil, at: t(5)))
+        #expect(tracker.entry(for: epc)?.status == .departed)
+        #expect(tracker.entry(for: epc)?.zone == dock)
+        #expect(tracker.presentCount == 1)
+        tracker.advance(to: t(1000), into: &out)
+        #expect(out.filter { $0.kind == .departure }.count == 2)
+    }
+
+    @Test("A departed EPC read again arrives again, and the clock never goes back")
+    func reArrival() {
+        var tracker = PresenceTracker(absentAfter: .seconds(30))
+        var out: [Movement] = []
+        tracker.observe(epc: epc, zone: dock, at: t(0), reads: 1, into: &out)
+        tracker.observe(epc: epc, zone: chute, at: t(100), reads: 1, into: &out)
+        tracker.advance(to: t(50), into: &out)
+        #expect(tracker.clock == t(100))
+        #expect(
+            out == [
+                Movement(epc: epc, kind: .arrival, from: nil, to: dock, at: t(0)),
+                Movement(epc: epc, kind: .departure, from: dock, to: nil, at: t(0)),
+                Movement(epc: epc, kind: .arrival, from: nil, to: chute, at: t(100)),
+            ]
+        )
+        let entry = tracker.entry(for: epc)
+        #expect(entry?.firstSeen == t(0))
+        #expect(entry?.zoneSince == t(100))
+        #expect(entry?.reads == 2)
+    }
+
+    @Test("A read that keeps an EPC present pushes its deadline back")
+    func deadlineRefresh() {
+        var tracker = PresenceTracker(absentAfter: .seconds(30))
+        var out: [Movement] = []
+        for second in stride(from: Int64(0), through: 300, by: 20) {
+            tracker.observe(epc: epc, zone: dock, at: t(second), reads: 1, into: &out)
+        }
+        #expect(out.count == 1)
+        tracker.advance(to: t(331), into: &out)
+        #expect(out.last == Movement(epc: epc, kind: .departure, from: dock, to: nil, at: t(300)))
+    }
+
+    @Test("drainChanges hands each changed EPC once, then nothing until it changes again")
+    func dirtyTracking() {
+        var tracker = PresenceTracker(absentAfter: .seconds(30))
+        var out: [Movement] = []
+        tracker.observe(epc: epc, zone: dock, at: t(0), reads: 1, into: &out)
+        tracker.observe(epc: epc, zone: dock, at: t(1), reads: 1, into: &out)
+        tracker.observe(epc: other, zone: dock, at: t(1), reads: 1, into: &out)
+        var changed: [InventoryEntry] = []
+        tracker.drainChanges { changed.append($0) }
+        #expect(changed.map(\.epc) == [epc, other])
+        #expect(changed.map(\.reads) == [2, 1])
+        changed = []
+        tracker.drainChanges { changed.append($0) }
+        #expect(changed.isEmpty)
+        tracker.observe(epc: other, zone: chute, at: t(2), reads: 1, into: &out)
+        tracker.drainChanges { changed.append($0) }
+        #expect(changed.map(\.epc) == [other])
+        #expect(changed.first?.zone == chute)
+    }
+}
