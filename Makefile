@@ -1,0 +1,37 @@
+# sortgate — the two commands of the quick start are `make demo` and `make test`.
+SHELL := /bin/bash
+export PATH := $(PATH):/opt/swift/usr/bin
+
+CONFIG ?= Config/demo.yaml
+CAPTURE ?= Tools/captures/demo.jsonl
+SORTGATE := .build/debug/sortgate
+
+.PHONY: demo test build deps check-config capture clean-demo
+
+deps:
+	@Tools/install-deps
+
+build: deps
+	swift build --product sortgate
+
+## Replays the sample capture through the real decoders and pipeline into SQLite, then shows the inventory.
+demo: build
+	$(SORTGATE) check-config $(CONFIG)
+	$(SORTGATE) replay $(CAPTURE) --config $(CONFIG)
+	$(SORTGATE) inventory --config $(CONFIG)
+
+## Runs every test (unit and integration).
+test: deps
+	swift build --build-tests
+	swift test --skip-build
+
+check-config: build
+	$(SORTGATE) check-config $(CONFIG)
+
+## Regenerates the sample capture and its expected outcome.
+capture: deps
+	swift build --product sortgate-capture-gen
+	.build/debug/sortgate-capture-gen --out Tools/captures/demo.jsonl --expected Tools/captures/demo.expected.json
+
+clean-demo:
+	rm -rf demo-data
