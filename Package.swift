@@ -45,6 +45,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SortgateMQTT",
+            dependencies: [
+                "CMosquitto",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SortgateDevices",
             dependencies: [
                 "SortgateCore",
@@ -94,6 +102,17 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SortgateTestSupport",
+            dependencies: [],
+            path: "Tests/SortgateTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SortgateMQTTTests",
+            dependencies: ["SortgateMQTT", "SortgateTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SortgateStoreTests",
             dependencies: ["SortgateStore", "SortgateCore"],
@@ -101,7 +120,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SortgateCore", "SortgateDevices", "SortgateStore"],
+            dependencies: ["SortgateCore", "SortgateDevices", "SortgateStore", "SortgateTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

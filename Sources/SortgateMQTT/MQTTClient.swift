@@ -1,0 +1,1 @@
+// The safe MQTT client over libmosquitto is being written.
