@@ -1,0 +1,1 @@
+// Tests of the MQTT client against a real mosquitto are being written.
