@@ -1,0 +1,64 @@
+/// One row of the `inventory` table as stored: where a tagged object is, since when.
+///
+/// Fields are the stored text (times are UTC RFC 3339 with nine fraction digits), so tools that
+/// print them show exactly what another tool reading the database would see. The coding keys
+/// are the column names, so JSON output uses the database's vocabulary.
+public struct InventoryRecord: Codable, Sendable, Hashable {
+    /// Upper-case hex of the EPC.
+    public var epc: String
+    /// `sgtin-96`, `sscc-96`, …, or `raw` for an undecodable EPC.
+    public var scheme: String
+    /// The GS1 pure-identity URI; nil when the EPC is not decodable.
+    public var uri: String?
+    public var zone: String
+    /// `present` or `departed`; a departed EPC keeps its last zone.
+    public var status: String
+    public var firstSeen: String
+    public var zoneSince: String
+    public var lastSeen: String
+    public var reads: Int
+
+    public init(
+        epc: String,
+        scheme: String,
+        uri: String?,
+        zone: String,
+        status: String,
+        firstSeen: String,
+        zoneSince: String,
+        lastSeen: String,
+        reads: Int
+    ) {
+        self.epc = epc
+        self.scheme = scheme
+        self.uri = uri
+        self.zone = zone
+        self.status = status
+        self.firstSeen = firstSeen
+        self.zoneSince = zoneSince
+        self.lastSeen = lastSeen
+        self.reads = reads
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case epc, scheme, uri, zone, status
+        case firstSeen = "first_seen"
+        case zoneSince = "zone_since"
+        case lastSeen = "last_seen"
+        case reads
+    }
+
+    /// Writes `uri` as an explicit null when absent, so every JSON object has the same keys as the table.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(epc, forKey: .epc)
+        try container.encode(scheme, forKey: .scheme)
+        try container.encode(uri, forKey: .uri)
+        try container.encode(zone, forKey: .zone)
+        try container.encode(status, forKey: .status)
+        try container.encode(firstSeen, forKey: .firstSeen)
+        try container.encode(zoneSince, forKey: .zoneSince)
+        try container.encode(lastSeen, forKey: .lastSeen)
+        try container.encode(reads, forKey: .reads)
+    }
+}

@@ -1,0 +1,58 @@
+import GRDB
+
+extension SQLiteStore {
+    /// The schema, as migrations applied in order and recorded in GRDB's `grdb_migrations` table.
+    ///
+    /// Applied migrations are never edited: later tables (`readings`, `alerts`, `transport`,
+    /// `shipments`) and column changes arrive as new migrations appended here, so a database
+    /// written by an older gateway is upgraded in place when a newer one opens it for writing.
+    /// Table and column names are a contract shared with the PostgreSQL sink and with scripts.
+    static func makeMigrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-inventory-movements-quarantine") { db in
+            // Times are RFC 3339 text with nine fraction digits in UTC, so text order is time order
+            // and `ORDER BY at` needs no conversion. Lookups of one EPC's movements use the index
+            // SQLite builds for UNIQUE (epc, kind, at); a second index led by epc would cost every
+            // insert another random-key B-tree write (about a quarter of the batch write time).
+            // `movements_at` is cheap: event times arrive nearly in order, so it is appended to.
+            try db.execute(
+                sql: """
+                    CREATE TABLE inventory (
+                        epc TEXT PRIMARY KEY NOT NULL,
+                        scheme TEXT NOT NULL,
+                        uri TEXT,
+                        zone TEXT NOT NULL,
+                        status TEXT NOT NULL CHECK (status IN ('present', 'departed')),
+                        first_seen TEXT NOT NULL,
+                        zone_since TEXT NOT NULL,
+                        last_seen TEXT NOT NULL,
+                        reads INTEGER NOT NULL
+                    );
+                    CREATE INDEX inventory_zone ON inventory (zone);
+
+                    CREATE TABLE movements (
+                        id INTEGER PRIMARY KEY,
+                        epc TEXT NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('arrival', 'move', 'departure')),
+                        from_zone TEXT,
+                        to_zone TEXT,
+                        at TEXT NOT NULL,
+                        UNIQUE (epc, kind, at)
+                    );
+                    CREATE INDEX movements_at ON movements (at);
+
+                    CREATE TABLE quarantine (
+                        id INTEGER PRIMARY KEY,
+                        source TEXT NOT NULL,
+                        at TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        detail TEXT NOT NULL,
+                        payload BLOB NOT NULL,
+                        UNIQUE (source, at, reason, payload)
+                    );
+                    """
+            )
+        }
+        return migrator
+    }
+}
