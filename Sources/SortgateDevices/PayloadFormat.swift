@@ -26,6 +26,14 @@ public struct JSONFieldMapping: Hashable, Sendable {
         case centiDbm = "cdbm"
     }
 
+    /// The unit of a numeric timestamp.
+    public enum TimeUnit: String, Hashable, Sendable {
+        case seconds = "s"
+        case milliseconds = "ms"
+        case microseconds = "us"
+        case nanoseconds = "ns"
+    }
+
     /// Pointer to an array of events inside the message, if the message batches them.
     public var events: String?
     /// Pointer to the EPC (required).
@@ -38,6 +46,9 @@ public struct JSONFieldMapping: Hashable, Sendable {
     public var rssiUnit: RSSIUnit
     /// Pointer to an RFC 3339 timestamp (string), or to a number of `timeUnit`s since the epoch.
     public var time: String?
+    /// The unit of a numeric `time`, counted from 1970-01-01T00:00:00Z; milliseconds by default,
+    /// the unit most JSON-speaking readers use.
+    public var timeUnit: TimeUnit
     /// Pointer to a read count (defaults to 1 per event).
     public var reads: String?
     /// Pointer to the vendor's increasing event number.
@@ -51,6 +62,7 @@ public struct JSONFieldMapping: Hashable, Sendable {
         rssi: String? = nil,
         rssiUnit: RSSIUnit = .dBm,
         time: String? = nil,
+        timeUnit: TimeUnit = .milliseconds,
         reads: String? = nil,
         eventNumber: String? = nil
     ) {
@@ -61,6 +73,7 @@ public struct JSONFieldMapping: Hashable, Sendable {
         self.rssi = rssi
         self.rssiUnit = rssiUnit
         self.time = time
+        self.timeUnit = timeUnit
         self.reads = reads
         self.eventNumber = eventNumber
     }
