@@ -56,6 +56,7 @@ let package = Package(
             name: "SortgateDevices",
             dependencies: [
                 "SortgateCore",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -115,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SortgateStoreTests",
-            dependencies: ["SortgateStore", "SortgateCore"],
+            dependencies: ["SortgateStore", "SortgateCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

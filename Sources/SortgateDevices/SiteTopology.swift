@@ -1,0 +1,53 @@
+public import SortgateCore
+
+/// The site config compiled for the hot path: device and zone names interned to small ids,
+/// one payload decoder per MQTT device, and the read point map.
+public struct SiteTopology: Sendable {
+    public let zones: NameTable
+    public let sources: NameTable
+    /// The payload decoder of each source (nil for devices that are not MQTT readers).
+    public let decoders: [PayloadDecoder?]
+    public let readPoints: ReadPointMap
+    public let absentAfter: Duration
+
+    public init(config: SiteConfig) {
+        var zones = NameTable()
+        for zone in config.zones { zones.intern(zone.name) }
+        var sources = NameTable()
+        var decoders: [PayloadDecoder?] = []
+        var readPoints = ReadPointMap()
+        for device in config.devices {
+            let source = SourceID(sources.intern(device.id))
+            switch device.connection {
+            case .mqtt(let mqtt):
+                decoders.append(device.profile.payload.map { PayloadDecoder(format: $0, maxPayload: config.maxPayload) })
+                for (antenna, zone) in mqtt.readPoints {
+                    if let id = zones.id(of: zone) { readPoints.map(source: source, antenna: antenna, to: ZoneID(id)) }
+                }
+                if let zone = mqtt.defaultZone, let id = zones.id(of: zone) {
+                    readPoints.setDefault(source: source, zone: ZoneID(id))
+                }
+            case .modbus(let modbus):
+                decoders.append(nil)
+                if let id = zones.id(of: modbus.zone) { readPoints.setDefault(source: source, zone: ZoneID(id)) }
+            }
+        }
+        self.zones = zones
+        self.sources = sources
+        self.decoders = decoders
+        self.readPoints = readPoints
+        self.absentAfter = config.dedup.absentAfter
+    }
+
+    /// The id of the device named `name`, if configured.
+    public func source(named name: String) -> SourceID? {
+        sources.id(of: name).map { SourceID($0) }
+    }
+
+    /// A fresh pipeline for this site.
+    public func makePipeline() -> Pipeline {
+        Pipeline(
+            configuration: .init(absentAfter: absentAfter, readPoints: readPoints, sourceCount: sources.count)
+        )
+    }
+}

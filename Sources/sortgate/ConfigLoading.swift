@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import SortgateDevices
+
+/// Where the profiles shipped with sortgate are: `Devices/` next to the package the binary was
+/// built from (a `swift build` tree), then the installed locations.
+func shippedProfileFolders() -> [String] {
+    var folders: [String] = []
+    if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+        var folder = executable.deletingLastPathComponent()
+        for _ in 0..<6 {
+            let candidate = folder.appendingPathComponent("Devices")
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path),
+                FileManager.default.fileExists(atPath: candidate.path)
+            {
+                folders.append(candidate.path)
+                break
+            }
+            folder = folder.deletingLastPathComponent()
+        }
+    }
+    folders += ["/usr/local/share/sortgate/Devices", "/usr/share/sortgate/Devices"]
+    return folders
+}
+
+/// Loads the site config or stops with its diagnostics, one `file:line:column: problem` per line.
+func loadConfigOrExit(_ path: String) throws -> SiteConfig {
+    do {
+        return try SiteConfig.load(path: path, shippedProfileFolders: shippedProfileFolders())
+    } catch {
+        printError(error.description)
+        printError("sortgate: \(error.diagnostics.count) problem(s) in the configuration; nothing was started")
+        throw ExitCode(2)
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

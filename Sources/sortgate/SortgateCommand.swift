@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `sortgate` command line: every subcommand takes `--config FILE`.
+@main
+struct SortgateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sortgate",
+        abstract: "Ingestion gateway of an automated sorting center: RFID and cold-chain sensors in, "
+            + "inventory and transport status out.",
+        subcommands: [ReplayCommand.self, CheckConfigCommand.self, InventoryCommand.self]
+    )
+}
