@@ -1,0 +1,94 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A TCP listener on a free 127.0.0.1 port that accepts one connection and records the first bytes
+/// the client sends, without answering. It shows what a client puts on the wire before any server
+/// reply: a TLS client must open with a TLS handshake record (0x16), never with a plaintext MQTT
+/// CONNECT (0x10).
+///
+/// `@unchecked Sendable`: `received` is guarded by `lock`; the descriptor is immutable.
+public final class ByteRecordingListener: @unchecked Sendable {
+    public let port: Int
+    private let descriptor: Int32
+    private let lock = NSLock()
+    private var bytes: [UInt8] = []
+    private var closed = false
+
+    public init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else {
+            throw TestSupportError("socket() failed: \(String(cString: strerror(errno)))")
+        }
+        var reuse: Int32 = 1
+        _ = setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = loopbackAddress(port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getsockname(descriptor, $0, &length)
+            }
+        }
+        guard bound == 0, named == 0, listen(descriptor, 4) == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(descriptor)
+            throw TestSupportError("listening on 127.0.0.1 failed: \(reason)")
+        }
+        self.descriptor = descriptor
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+        let thread = Thread { [self] in
+            acceptAndRecord()
+        }
+        thread.start()
+    }
+
+    deinit {
+        close()
+    }
+
+    /// The bytes received so far on the first accepted connection.
+    public var received: [UInt8] {
+        lock.withLock { bytes }
+    }
+
+    /// Stops listening; the recording thread ends.
+    public func close() {
+        let alreadyClosed = lock.withLock {
+            defer { closed = true }
+            return closed
+        }
+        if !alreadyClosed {
+            shutdown(descriptor, Int32(SHUT_RDWR))
+            Glibc.close(descriptor)
+        }
+    }
+
+    private func acceptAndRecord() {
+        let connection = accept(descriptor, nil, nil)
+        guard connection >= 0 else {
+            return
+        }
+        defer { Glibc.close(connection) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        // Read for a short while: the first flight of bytes is all this is for.
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        _ = setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(connection, $0.baseAddress, $0.count) }
+            guard count > 0 else {
+                return
+            }
+            lock.withLock { bytes += buffer[0..<count] }
+            if lock.withLock({ bytes.count >= 4096 || closed }) {
+                return
+            }
+        }
+    }
+}
