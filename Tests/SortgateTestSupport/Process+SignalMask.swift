@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -11,8 +11,9 @@ extension Process {
     /// not reset it. Swift concurrency's worker threads (libdispatch) block nearly every signal, so a
     /// tool started from a test would ignore SIGTERM (mosquitto would only die to SIGKILL, without
     /// writing its persistence database) and SIGALRM (`mosquitto_sub -W` would never time out).
-    /// The mask of the spawning thread is opened just for the spawn and restored at once.
-    func runWithDefaultSignalMask() throws {
+    /// The mask of the spawning thread is opened just for the spawn and restored at once. Use it for
+    /// every child a test signals (a gateway executable stopped with SIGTERM included).
+    public func runWithDefaultSignalMask() throws {
         var unblocked = sigset_t()
         sigemptyset(&unblocked)
         var previous = sigset_t()
