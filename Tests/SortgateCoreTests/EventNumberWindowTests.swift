@@ -48,3 +48,14 @@ struct EventNumberWindowTests {
         #expect(window.admit(5 + 5000) == .duplicate)
     }
 }
+
+@Suite("RecentDigests")
+struct RecentDigestsTests {
+    @Test("A digest seen among the last `capacity` is a repeat; older ones are forgotten")
+    func window() {
+        var digests = RecentDigests(capacity: 3)
+        let results = [1, 2, 1, 3, 4, 1, 4, 3, 2].map { digests.insert(UInt64($0)) }
+        // 1 left the window when 4 came, so it is new again; then 2 had left when 1 came back.
+        #expect(results == [true, true, false, true, true, true, false, false, true])
+    }
+}

@@ -35,6 +35,8 @@ public struct Pipeline: Sendable {
         /// Reads on an antenna no read point maps to a zone.
         public var unmappedReads: UInt64 = 0
         public var lastSeq: UInt64 = 0
+
+        public init() {}
     }
 
     /// Totals over all sources.
@@ -45,6 +47,8 @@ public struct Pipeline: Sendable {
         public var arrivals: UInt64 = 0
         public var moves: UInt64 = 0
         public var departures: UInt64 = 0
+
+        public init() {}
     }
 
     public let configuration: Configuration
