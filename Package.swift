@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "sortgate", targets: ["sortgate"]),
         .executable(name: "sortgate-capture-gen", targets: ["CaptureGenerator"]),
+        .executable(name: "sortgate-sim", targets: ["ReaderSimulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -21,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // C libraries, each imported only by its own wrapper module.
@@ -56,9 +59,13 @@ let package = Package(
             name: "SortgateDevices",
             dependencies: [
                 "SortgateCore",
+                "SortgateMQTT",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -79,6 +86,8 @@ let package = Package(
                 "SortgateStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -89,6 +98,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/CaptureGenerator",
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "ReaderSimulator",
+            dependencies: [
+                "SortgateCore",
+                "SortgateDevices",
+                "SortgateMQTT",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/ReaderSimulator",
             swiftSettings: swiftSettings
         ),
 
@@ -111,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SortgateMQTTTests",
-            dependencies: ["SortgateMQTT", "SortgateTestSupport"],
+            dependencies: ["SortgateMQTT", "SortgateTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -121,7 +143,15 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SortgateCore", "SortgateDevices", "SortgateStore", "SortgateTestSupport"],
+            dependencies: [
+                "SortgateCore",
+                "SortgateDevices",
+                "SortgateStore",
+                "SortgateMQTT",
+                "SortgateTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,3 +1,4 @@
+import CoreMetrics
 public import SortgateCore
 
 /// Turns raw device messages into pipeline events, and the pipeline's facts into sink
@@ -19,10 +20,23 @@ public final class IngestSession {
         public var ignoredEvents: UInt64 = 0
         /// Reader buffer overflows reported by the readers themselves.
         public var readerOverflows: UInt64 = 0
+        /// Messages recognised as byte-identical redeliveries of a recent message of the same
+        /// device and topic (MQTT QoS 1 is at-least-once), and not processed again.
+        public var redeliveredMessages: UInt64 = 0
         /// Batches written to the sink.
         public var batches: UInt64 = 0
+        /// Sink writes that failed (each retried at the next flush).
+        public var failedWrites: UInt64 = 0
 
         public var rejectedTotal: UInt64 { rejected.values.reduce(0, +) }
+    }
+
+    /// Per-device counters, indexed by source id.
+    public struct SourceCounters: Hashable, Sendable {
+        public var messages: UInt64 = 0
+        public var rejected: UInt64 = 0
+        /// Arrival time of the device's last message.
+        public var lastMessage: EventTime?
     }
 
     /// Flush once this many messages were ingested since the last batch.
@@ -31,8 +45,13 @@ public final class IngestSession {
     public let topology: SiteTopology
     public private(set) var pipeline: Pipeline
     public private(set) var counters = Counters()
+    public private(set) var sourceCounters: [SourceCounters]
+    private let metrics: [SourceMetrics]
+    /// A batch whose write failed, written again (idempotently) before the next one.
+    private var unwritten: FactBatch?
     private let sink: any FactSink
     private var sequence: [UInt64]
+    private var recentMessages: [RecentDigests]
     private var reads: [TagRead] = []
     private var quarantine: [QuarantinedMessage] = []
     private var messagesSinceFlush = 0
@@ -42,6 +61,9 @@ public final class IngestSession {
         self.sink = sink
         self.pipeline = topology.makePipeline()
         self.sequence = Array(repeating: 0, count: topology.sources.count)
+        self.sourceCounters = Array(repeating: SourceCounters(), count: topology.sources.count)
+        self.recentMessages = Array(repeating: RecentDigests(), count: topology.sources.count)
+        self.metrics = topology.sources.names.map { SourceMetrics(source: $0) }
         reads.reserveCapacity(256)
     }
 
@@ -76,8 +98,16 @@ public final class IngestSession {
             )
             return
         }
+        guard recentMessages[source.index].insert(Self.digest(payload, topic: record.topic)) else {
+            counters.redeliveredMessages += 1
+            return
+        }
         sequence[source.index] += 1
         let seq = sequence[source.index]
+        sourceCounters[source.index].messages += 1
+        sourceCounters[source.index].lastMessage = record.time
+        metrics[source.index].messages.increment()
+        metrics[source.index].lastMessage.record(Double(record.time.nanoseconds) / 1e9)
         pipeline.noteMessage(source: source, seq: seq)
         reads.removeAll(keepingCapacity: true)
         let summary: DecodeSummary
@@ -101,6 +131,7 @@ public final class IngestSession {
             }
             pipeline.process(read)
         }
+        metrics[source.index].reads.increment(by: reads.count)
     }
 
     /// Records a capture line that could not be parsed at all.
@@ -120,9 +151,22 @@ public final class IngestSession {
 
     private func reject(_ record: CaptureRecord, _ reason: RejectReason, _ detail: String, payload: [UInt8]) {
         counters.rejected[reason, default: 0] += 1
+        if let source = topology.source(named: record.source) {
+            sourceCounters[source.index].rejected += 1
+            metrics[source.index].rejected(reason).increment()
+        }
         quarantine.append(
             QuarantinedMessage(source: record.source, at: record.time, reason: reason, detail: detail, payload: payload)
         )
+    }
+
+    /// A 64-bit digest of a message (topic and payload); within one process, so `Hasher`'s
+    /// per-process seed is fine.
+    private static func digest(_ payload: [UInt8], topic: String?) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(topic)
+        payload.withUnsafeBytes { hasher.combine(bytes: $0) }
+        return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 
     private func topicSuffix(_ record: CaptureRecord) -> String {
@@ -135,13 +179,33 @@ public final class IngestSession {
     }
 
     /// Writes everything derived so far to the sink in one batch (nothing when there is nothing).
+    ///
+    /// When the write fails the batch is kept and written again, before anything newer, at the
+    /// next flush: sink writes are idempotent, so a retry never duplicates a fact, and the
+    /// consumer stalls (backpressure) rather than losing what it derived.
     public func flush() throws {
         messagesSinceFlush = 0
+        if let pending = unwritten {
+            do {
+                try sink.write(pending)
+            } catch {
+                counters.failedWrites += 1
+                throw error
+            }
+            unwritten = nil
+            counters.batches += 1
+        }
         var batch = pipeline.takeBatch()
         batch.quarantine = quarantine
         quarantine.removeAll(keepingCapacity: true)
         guard !batch.isEmpty else { return }
-        try sink.write(batch)
+        do {
+            try sink.write(batch)
+        } catch {
+            counters.failedWrites += 1
+            unwritten = batch
+            throw error
+        }
         counters.batches += 1
     }
 }

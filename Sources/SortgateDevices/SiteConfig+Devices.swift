@@ -145,7 +145,9 @@ extension SiteConfigLoader {
             addProfileLog(profileLog)
             return profile
         }
-        let searched = (writtenFolders + shippedProfileFolders).joined(separator: ", ")
+        var listed = Set<String>()
+        let searched = (writtenFolders + shippedProfileFolders).filter { listed.insert($0).inserted }
+            .joined(separator: ", ")
         var message = "no profile '\(name)' in \(searched) (looked for \(fileName))"
         if let suggestion = ConfigWording.suggestion(for: name, among: availableProfiles(in: folders)) {
             message += "; did you mean '\(suggestion)'?"

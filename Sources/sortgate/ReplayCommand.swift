@@ -41,23 +41,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let site = try loadConfigOrExit(config)
-        let store: SQLiteStore
-        switch site.database {
-        case .sqlite(let path):
-            do {
-                store = try SQLiteStore(
-                    path: path,
-                    zoneNames: site.zones.map(\.name),
-                    quarantineLimit: site.quarantineLimit
-                )
-            } catch {
-                printError("sortgate: \(error)")
-                throw ExitCode(1)
-            }
-        case .postgres(let url):
-            printError("sortgate: database '\(url)': PostgreSQL is not supported by this build; use `sqlite: PATH`")
-            throw ExitCode(2)
-        }
+        let store = try openStore(site)
         let session = IngestSession(topology: SiteTopology(config: site), sink: store)
         let summary: ReplaySummary
         do {

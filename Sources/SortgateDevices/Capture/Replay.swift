@@ -88,7 +88,7 @@ public struct Replayer {
             files: files,
             session: session.counters,
             totals: pipeline.totals,
-            redelivered: pipeline.sources.reduce(0) { $0 + $1.redelivered },
+            redelivered: session.counters.redeliveredMessages + pipeline.sources.reduce(0) { $0 + $1.redelivered },
             unmappedReads: pipeline.sources.reduce(0) { $0 + $1.unmappedReads },
             seqGaps: pipeline.sources.reduce(0) { $0 + $1.seqGaps },
             lastEventTime: pipeline.clock == .distantPast ? nil : pipeline.clock,

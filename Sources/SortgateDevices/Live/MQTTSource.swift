@@ -1,0 +1,184 @@
+import Foundation
+public import Logging
+public import SortgateCore
+public import SortgateMQTT
+public import ServiceLifecycle
+
+/// The MQTT devices of one broker: one `MQTTClient` subscribed to every device topic at its
+/// QoS, turning each message into a `CaptureRecord` (arrival time, device, topic, the payload
+/// bytes as received) pushed into the message queue under the device's full policy.
+///
+/// The libmosquitto network thread calls the handler, which only matches the topic, copies and
+/// pushes: decoding happens in the pipeline, so that live and replay run the very same code. A
+/// `block` device makes the network thread wait when the queue is full, which stops reading
+/// the socket and leaves the messages with the broker (backpressure); a `drop-oldest` device
+/// never waits. A message whose topic matches no device is counted and logged once per topic.
+public final class MQTTSource: Service, @unchecked Sendable {
+    // @unchecked: the only mutable state, `unmatchedBox`, is set in init and then guarded by `unmatchedLock`.
+    struct Route: Sendable {
+        var filter: MQTTTopicFilter
+        var device: String
+        var policy: FullPolicy
+    }
+
+    public let broker: BrokerConfig
+    private let routes: [Route]
+    private let queue: MessageQueue
+    private let logger: Logger
+    private let client: MQTTClient
+    private let unmatchedLock = NSLock()
+
+    /// Why a source could not be set up (a configuration problem: start-up stops).
+    public struct SetupError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Sources for every broker that has MQTT devices.
+    public static func make(config: SiteConfig, queue: MessageQueue, logger: Logger) throws -> [MQTTSource] {
+        var routesByBroker: [String: [Route]] = [:]
+        var brokerOrder: [String] = []
+        for device in config.devices {
+            guard case .mqtt(let mqtt) = device.connection else { continue }
+            if routesByBroker[mqtt.broker] == nil { brokerOrder.append(mqtt.broker) }
+            routesByBroker[mqtt.broker, default: []].append(
+                Route(filter: MQTTTopicFilter(mqtt.topic), device: device.id, policy: mqtt.onFull)
+            )
+        }
+        return try brokerOrder.map { name in
+            guard let broker = config.brokers[name] else {
+                throw SetupError(description: "no broker '\(name)' in \(config.file)")
+            }
+            let qosByFilter = config.devices.compactMap { device -> (String, Int)? in
+                guard case .mqtt(let mqtt) = device.connection, mqtt.broker == name else { return nil }
+                return (mqtt.topic, mqtt.qos)
+            }
+            return try MQTTSource(
+                broker: broker,
+                routes: routesByBroker[name]!,
+                subscriptions: qosByFilter,
+                queue: queue,
+                logger: logger
+            )
+        }
+    }
+
+    init(
+        broker: BrokerConfig,
+        routes: [Route],
+        subscriptions: [(String, Int)],
+        queue: MessageQueue,
+        logger: Logger
+    ) throws {
+        self.broker = broker
+        self.routes = routes
+        self.queue = queue
+        var logger = logger
+        logger[metadataKey: "broker"] = "\(broker.name)"
+        self.logger = logger
+        var password: String?
+        if let file = broker.passwordFile {
+            do {
+                password = try String(contentsOfFile: file, encoding: .utf8)
+                    .trimmingCharacters(in: .newlines)
+            } catch {
+                throw SetupError(
+                    description: "broker '\(broker.name)': cannot read password_file '\(file)': "
+                        + "\((error as NSError).localizedDescription); create it (one line, mode 600)"
+                )
+            }
+        }
+        var merged: [String: Int] = [:]
+        var order: [String] = []
+        for (filter, qos) in subscriptions {
+            if merged[filter] == nil { order.append(filter) }
+            merged[filter] = max(merged[filter] ?? 0, qos)
+        }
+        let configuration = MQTTClient.Configuration(
+            host: broker.host,
+            port: broker.port,
+            clientID: broker.clientID,
+            cleanSession: broker.cleanSession,
+            keepalive: broker.keepalive,
+            protocolVersion: {
+                switch broker.protocolVersion {
+                case .mqttv31: .v31
+                case .mqttv311: .v311
+                case .mqttv5: .v5
+                }
+            }(),
+            username: broker.username,
+            password: password,
+            tls: broker.tls.map { MQTTClient.TLS(caFile: $0.ca, certFile: $0.cert, keyFile: $0.key) },
+            subscriptions: order.map { MQTTClient.Subscription($0, qos: merged[$0]!) }
+        )
+        let routes = self.routes
+        let unmatchedLock = self.unmatchedLock
+        // The handler must not capture `self` strongly before init ends; it reports unmatched
+        // topics through a box that `self` fills in below.
+        let box = UnmatchedBox()
+        client = MQTTClient(configuration: configuration, logger: logger) { [queue, logger] message in
+            let arrival = EventTime.wallClockNow()
+            guard let route = routes.first(where: { $0.filter.matches(message.topic) }) else {
+                unmatchedLock.lock()
+                let count = box.note(message.topic)
+                unmatchedLock.unlock()
+                if count == 1 {
+                    logger.warning(
+                        "message on a topic no device subscribes to; ignored (counted)",
+                        metadata: ["topic": "\(message.topic.debugDescription)"]
+                    )
+                }
+                return
+            }
+            queue.push(
+                CaptureRecord(time: arrival, source: route.device, topic: message.topic, payload: message.payload),
+                policy: route.policy
+            )
+        }
+        unmatchedBox = box
+    }
+
+    private var unmatchedBox: UnmatchedBox!
+
+    /// Counts messages on topics that no device route matched.
+    final class UnmatchedBox: @unchecked Sendable {
+        // @unchecked: only touched under MQTTSource.unmatchedLock.
+        var counts: [String: UInt64] = [:]
+        func note(_ topic: String) -> UInt64 {
+            counts[topic, default: 0] += 1
+            return counts[topic]!
+        }
+    }
+
+    /// The client's counters (connections, reconnects, messages, last message time).
+    public var statistics: MQTTClient.Statistics { client.statistics }
+
+    /// The last connection error, if the client failed since it last connected.
+    public var lastError: MQTTError? { client.lastError }
+
+    /// Whether the broker connection is up now.
+    public var isConnected: Bool { client.statistics.isConnected }
+
+    /// Reconnections after a lost connection so far.
+    public var reconnects: Int { client.statistics.reconnects }
+
+    /// Messages received on topics no device matched.
+    public var unmatchedMessages: UInt64 {
+        unmatchedLock.lock()
+        defer { unmatchedLock.unlock() }
+        return unmatchedBox.counts.values.reduce(0, +)
+    }
+
+    /// Connects (retrying in the background until it succeeds) and runs until graceful shutdown.
+    public func run() async throws {
+        do {
+            try client.start()
+        } catch {
+            throw SetupError(description: "broker '\(broker.name)': \(error)")
+        }
+        logger.info("MQTT source started", metadata: ["subscriptions": "\(routes.map(\.filter.text))"])
+        try? await gracefulShutdown()
+        client.stop()
+        logger.info("MQTT source stopped")
+    }
+}

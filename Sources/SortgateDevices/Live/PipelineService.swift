@@ -1,0 +1,162 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+public import SortgateCore
+import Synchronization
+
+/// A snapshot of the live gateway, published by the consumer after every flush.
+public struct LiveStatus: Sendable {
+    public var session = IngestSession.Counters()
+    public var sources: [IngestSession.SourceCounters] = []
+    public var totals = Pipeline.Totals()
+    public var present = 0
+    public var clock: EventTime?
+    public var recorded = 0
+    /// Messages and vendor events recognised as redeliveries, all sources.
+    public var redelivered: UInt64 = 0
+}
+
+/// The single consumer of the message queue: decodes, runs the pipeline and writes batches to
+/// the sink, on a dedicated thread (SQLite writes block, and must never block the Swift
+/// cooperative pool).
+///
+/// Batches are written every `flushInterval` (or sooner when `IngestSession.messagesPerBatch`
+/// messages arrived), which bounds the loss window of a crash to what sat in the queue plus one
+/// interval. When no message came for `idleAdvanceAfter`, the event-time clock is advanced from
+/// the last event's time by the monotonic time elapsed since it was processed (not set to the
+/// wall clock, so a reader whose clock is off never makes its tags depart), and absent tags
+/// still depart while the site is quiet. While messages flow, only their event times move the
+/// clock, exactly as in a replay.
+///
+/// On graceful shutdown (after the sources stopped: the service group stops services in
+/// reverse order) it closes the queue, drains what is left, writes the last batch and returns.
+/// If a sink write fails it logs, waits and retries the same batch (writes are idempotent); the
+/// queue meanwhile fills up and pushes back on the sources.
+public final class PipelineService: Service, @unchecked Sendable {
+    // @unchecked: `session` and `recorder` are touched only by the consumer thread once it runs;
+    // the status other threads read is a snapshot behind a Mutex.
+    private let session: IngestSession
+    private let queue: MessageQueue
+    private let recorder: CaptureWriter?
+    private let logger: Logger
+    public let flushInterval: Duration
+    public let idleAdvanceAfter: Duration
+    private let published = Mutex(LiveStatus())
+    private let failure = Mutex<(any Error)?>(nil)
+
+    public init(
+        session: IngestSession,
+        queue: MessageQueue,
+        recorder: CaptureWriter? = nil,
+        flushInterval: Duration = .milliseconds(100),
+        idleAdvanceAfter: Duration = .seconds(1),
+        logger: Logger
+    ) {
+        self.session = session
+        self.queue = queue
+        self.recorder = recorder
+        self.flushInterval = flushInterval
+        self.idleAdvanceAfter = idleAdvanceAfter
+        self.logger = logger
+    }
+
+    /// The latest published status.
+    public var status: LiveStatus { published.withLock { $0 } }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+                let thread = Thread { [self] in
+                    consume()
+                    finished.resume()
+                }
+                thread.name = "sortgate-pipeline"
+                thread.start()
+            }
+        } onGracefulShutdown: { [queue] in
+            queue.close()
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    private func consume() {
+        let clock = ContinuousClock()
+        var lastFlush = clock.now
+        var anchorClock = session.pipeline.clock
+        var anchorInstant = clock.now
+        var batch: [CaptureRecord] = []
+        batch.reserveCapacity(4096)
+        var open = true
+        while open {
+            batch.removeAll(keepingCapacity: true)
+            open = queue.popBatch(into: &batch, limit: 4096, timeout: flushInterval)
+            for record in batch {
+                if let recorder {
+                    do {
+                        try recorder.append(record)
+                    } catch {
+                        logger.error("cannot append to capture '\(recorder.path)': \(error); recording stopped")
+                        failure.withLock { $0 = error }
+                    }
+                }
+                ingestRetrying(record)
+            }
+            let now = clock.now
+            if !batch.isEmpty {
+                anchorClock = session.pipeline.clock
+                anchorInstant = now
+            } else if anchorClock != .distantPast && now - anchorInstant >= idleAdvanceAfter {
+                session.advance(to: anchorClock + (now - anchorInstant))
+            }
+            if now - lastFlush >= flushInterval || !open {
+                flushRetrying()
+                lastFlush = clock.now
+            }
+        }
+        if let recorder {
+            do { try recorder.close() } catch { logger.error("cannot close capture '\(recorder.path)': \(error)") }
+        }
+    }
+
+    private func ingestRetrying(_ record: CaptureRecord) {
+        do {
+            try session.ingest(record)
+        } catch {
+            // ingest only throws when its periodic flush failed; the batch is kept for the retry.
+            flushRetrying(after: error)
+        }
+    }
+
+    private func flushRetrying(after firstError: (any Error)? = nil) {
+        var delay = Duration.milliseconds(100)
+        var error = firstError
+        while true {
+            if let error {
+                logger.error("sink write failed: \(error); retrying the same batch in \(delay)")
+                Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+                delay = min(delay * 2, .seconds(10))
+            }
+            do {
+                try session.flush()
+                break
+            } catch let failure {
+                error = failure
+            }
+        }
+        publish()
+    }
+
+    private func publish() {
+        let pipeline = session.pipeline
+        let snapshot = LiveStatus(
+            session: session.counters,
+            sources: session.sourceCounters,
+            totals: pipeline.totals,
+            present: pipeline.tracker.presentCount,
+            clock: pipeline.clock == .distantPast ? nil : pipeline.clock,
+            recorded: recorder?.records ?? 0,
+            redelivered: session.counters.redeliveredMessages + pipeline.sources.reduce(0) { $0 + $1.redelivered }
+        )
+        published.withLock { $0 = snapshot }
+    }
+}

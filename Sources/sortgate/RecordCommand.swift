@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import SortgateDevices
+
+/// `sortgate record --config F --out CAPTURE [--duration S]`.
+struct RecordCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Record every raw device message to a capture file (JSON Lines) until stopped.",
+        discussion: "Replaying the capture with `sortgate replay` feeds the same messages through the same code."
+    )
+
+    @Option(name: .long, help: "The site config.")
+    var config: String
+
+    @Option(name: .long, help: "The capture file to write (replaced if it exists).")
+    var out: String
+
+    @Option(name: .long, help: "Stop after this many seconds (default: until SIGTERM/SIGINT).")
+    var duration: Double?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = LogLevelOption(argument: "info")!
+
+    func validate() throws {
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
+    }
+
+    func run() async throws {
+        let logger = bootstrapLogging(level: logLevel.level)
+        let site = try loadConfigOrExit(config)
+        let writer: CaptureWriter
+        do {
+            writer = try CaptureWriter(path: out)
+        } catch {
+            printError("sortgate: cannot create capture '\(out)': \((error as NSError).localizedDescription)")
+            throw ExitCode(1)
+        }
+        let queue = MessageQueue()
+        let recorder = CaptureRecorderService(writer: writer, queue: queue, logger: logger)
+        let sources = try makeSources(site, queue: queue, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: recorder)]
+        services += sources.map { .init(service: $0) }
+        if let duration {
+            services.append(
+                .init(service: StopAfter(.milliseconds(Int64(duration * 1000))), successTerminationBehavior: .gracefullyShutdownGroup)
+            )
+        }
+        logger.info("recording", metadata: ["capture": "\(out)", "brokers": "\(sources.count)"])
+        try await runServices(services, logger: logger)
+        let dropped = queue.dropped.values.reduce(0, +)
+        print("recorded \(recorder.recorded) messages to \(out)" + (dropped > 0 ? " (\(dropped) dropped)" : ""))
+    }
+}

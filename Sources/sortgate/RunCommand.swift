@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import SortgateCore
+import SortgateDevices
+import SortgateStore
+
+/// `sortgate run --config F`: the live gateway.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the gateway live until SIGTERM or SIGINT (then drain, flush and exit 0).",
+        discussion: """
+            Subscribes to every MQTT device of the config, decodes and deduplicates what arrives, \
+            and keeps the inventory in the configured database. With --record, every raw message \
+            is also appended to a capture file that `sortgate replay` turns into the same database.
+            """
+    )
+
+    @Option(name: .long, help: "The site config.")
+    var config: String
+
+    @Option(name: .long, help: "Also record every raw message to this capture file.")
+    var record: String?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = LogLevelOption(argument: "info")!
+
+    func run() async throws {
+        let logger = bootstrapLogging(level: logLevel.level)
+        let site = try loadConfigOrExit(config)
+        let store = try openStore(site)
+        let queue = MessageQueue()
+        let session = IngestSession(topology: SiteTopology(config: site), sink: store)
+        var recorder: CaptureWriter?
+        if let record {
+            do {
+                recorder = try CaptureWriter(path: record)
+            } catch {
+                printError("sortgate: cannot create capture '\(record)': \((error as NSError).localizedDescription)")
+                throw ExitCode(1)
+            }
+        }
+        let pipeline = PipelineService(session: session, queue: queue, recorder: recorder, logger: logger)
+        let sources = try makeSources(site, queue: queue, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: pipeline)]
+        services += sources.map { .init(service: $0) }
+        if let interval = site.statusInterval {
+            services.append(
+                .init(service: StatusReporter(interval: interval, logger: logger) { statusLine(pipeline, sources, queue) })
+            )
+        }
+        logger.info(
+            "sortgate running",
+            metadata: [
+                "site": "\(site.site)", "devices": "\(site.devices.count)", "brokers": "\(sources.count)",
+                "database": "\(site.database)",
+            ]
+        )
+        try await runServices(services, logger: logger)
+        logger.info("sortgate stopped: \(statusLine(pipeline, sources, queue))")
+    }
+}
+
+/// One line saying how the live gateway is doing.
+func statusLine(_ pipeline: PipelineService, _ sources: [MQTTSource], _ queue: MessageQueue) -> String {
+    let status = pipeline.status
+    let connected = sources.filter { $0.isConnected }.count
+    let reconnects = sources.reduce(0) { $0 + $1.reconnects }
+    let dropped = queue.dropped.values.reduce(0, +)
+    let depth = queue.depth
+    return "messages \(status.session.messages) (rejected \(status.session.rejectedTotal)), "
+        + "reads \(status.totals.tagEvents), arrivals \(status.totals.arrivals), moves \(status.totals.moves), "
+        + "departures \(status.totals.departures), present \(status.present), "
+        + "brokers connected \(connected)/\(sources.count), reconnects \(reconnects), dropped \(dropped), "
+        + "queue \(depth.current) (max \(depth.highWater))"
+        + (status.recorded > 0 ? ", recorded \(status.recorded)" : "")
+}
+
+/// Opens the configured SQLite database for writing, or exits with the reason.
+func openStore(_ site: SiteConfig) throws -> SQLiteStore {
+    switch site.database {
+    case .sqlite(let path):
+        do {
+            return try SQLiteStore(path: path, zoneNames: site.zones.map(\.name), quarantineLimit: site.quarantineLimit)
+        } catch {
+            printError("sortgate: \(error)")
+            throw ExitCode(1)
+        }
+    case .postgres(let url):
+        printError("sortgate: database '\(url)': PostgreSQL is not supported by this build; use `sqlite: PATH`")
+        throw ExitCode(2)
+    }
+}
