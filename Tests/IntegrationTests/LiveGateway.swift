@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SortgateCore
+import SortgateDevices
+import SortgateMQTT
+import SortgateStore
+import SortgateTestSupport
+
+/// A live gateway in the test process, wired exactly as `sortgate run` wires it: MQTT sources →
+/// message queue → pipeline service → sink, in one service group.
+final class LiveGateway: @unchecked Sendable {
+    // @unchecked: the fields are set in init and only read afterwards.
+    let config: SiteConfig
+    let store: SQLiteStore
+    let queue: MessageQueue
+    let pipeline: PipelineService
+    let sources: [MQTTSource]
+    private let group: ServiceGroup
+    private var running: Task<Void, any Error>!
+
+    init(
+        config: SiteConfig,
+        sink: ((SQLiteStore) -> any FactSink)? = nil,
+        queueCapacity: Int = 65_536,
+        record: String? = nil,
+        idleAdvanceAfter: Duration = .seconds(60)
+    ) throws {
+        self.config = config
+        guard case .sqlite(let path) = config.database else { fatalError("tests use SQLite") }
+        store = try SQLiteStore(path: path, zoneNames: config.zones.map(\.name))
+        queue = MessageQueue(capacity: queueCapacity)
+        var logger = Logger(label: "test-gateway")
+        logger.logLevel = .warning
+        let session = IngestSession(topology: SiteTopology(config: config), sink: sink?(store) ?? store)
+        pipeline = PipelineService(
+            session: session,
+            queue: queue,
+            recorder: try record.map { try CaptureWriter(path: $0) },
+            idleAdvanceAfter: idleAdvanceAfter,
+            logger: logger
+        )
+        sources = try MQTTSource.make(config: config, queue: queue, logger: logger)
+        group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: pipeline)] + sources.map { .init(service: $0) },
+                logger: logger
+            )
+        )
+        running = Task { [group] in try await group.run() }
+    }
+
+    /// Waits until every source is connected and subscribed.
+    func waitUntilSubscribed() async throws {
+        let subscriptions = config.devices.count
+        let ready = await eventually(timeout: .seconds(15)) {
+            sources.allSatisfy { $0.isConnected } && sources.reduce(0) { $0 + $1.statistics.subscriptionsGranted }
+                >= subscriptions
+        }
+        if !ready { throw TestSupportError("gateway did not connect and subscribe within 15 s") }
+    }
+
+    /// Waits until the pipeline has processed `count` messages (good or bad).
+    func waitForMessages(_ count: UInt64, timeout: Duration = .seconds(60)) async -> Bool {
+        await eventually(timeout: timeout) { pipeline.status.session.messages >= count }
+    }
+
+    /// Graceful shutdown: sources stop, the queue drains, the last batch is written.
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+}
+
+/// The demo site config, with its broker moved to `port` and its database into `folder`.
+func demoConfig(port: Int, folder: TemporaryFolder) throws -> SiteConfig {
+    var config = try loadConfig("Config/demo.yaml", databaseIn: folder)
+    for name in config.brokers.keys { config.brokers[name]!.port = port }
+    return config
+}
+
+/// Publishes the MQTT messages of a capture (up to `limit`), awaiting each acknowledgement.
+func publishCapture(
+    _ path: String,
+    port: Int,
+    range: Range<Int> = 0..<Int.max,
+    qos: Int = 1,
+    clientID: String = "test-publisher"
+) async throws -> Int {
+    var records: [CaptureRecord] = []
+    var index = 0
+    try await CaptureReader(path: path).forEachLine { line in
+        defer { index += 1 }
+        guard range.contains(index), case .success(let record) = line, record.topic != nil else { return }
+        records.append(record)
+    }
+    try await publish(records.map { ($0.topic!, $0.payload!) }, port: port, qos: qos, clientID: clientID)
+    return records.count
+}
+
+/// Publishes messages in order, awaiting each acknowledgement.
+func publish(_ messages: [(String, [UInt8])], port: Int, qos: Int = 1, clientID: String = "test-publisher") async throws {
+    var logger = Logger(label: "test-publisher")
+    logger.logLevel = .warning
+    let client = MQTTClient(
+        configuration: .init(host: "127.0.0.1", port: port, clientID: clientID, cleanSession: false),
+        logger: logger
+    ) { _ in }
+    try client.start()
+    defer { client.stop() }
+    for (topic, payload) in messages {
+        try await client.publish(topic: topic, payload: payload, qos: qos)
+    }
+}
+
+/// Every row of the three fact tables, for comparing two databases.
+struct DatabaseContents: Equatable {
+    var inventory: [InventoryRecord]
+    var movements: [String]
+
+    init(_ store: SQLiteStore) throws {
+        inventory = try store.inventory()
+        movements = try store.movements().map {
+            "\($0.epc) \($0.kind) \($0.fromZone ?? "-") \($0.toZone ?? "-") \($0.at)"
+        }.sorted()
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import SortgateCore
+import SortgateDevices
+import SortgateMQTT
+import SortgateStore
+import SortgateTestSupport
+import Testing
+
+/// The live gateway against a real mosquitto broker on a free loopback port.
+@Suite("Live MQTT ingestion", .serialized)
+struct LiveMQTTTests {
+    let capture = repositoryRoot.appendingPathComponent("Tools/captures/demo.jsonl").path
+
+    @Test("Readers of both formats publish the demo shift; the inventory is what the scenario says and what a replay of the recording gives")
+    func liveEqualsScenarioAndReplay() async throws {
+        let broker = try await MosquittoBroker()
+        let folder = try TemporaryFolder()
+        let config = try demoConfig(port: broker.port, folder: folder)
+        let recording = folder.path("live.jsonl")
+        let gateway = try LiveGateway(config: config, record: recording)
+        try await gateway.waitUntilSubscribed()
+
+        let published = try await publishCapture(capture, port: broker.port)
+        #expect(published == 6741)
+        #expect(await gateway.waitForMessages(UInt64(published)))
+        try await gateway.stop()
+
+        let expected = try ExpectedOutcome.demo()
+        try expected.check(gateway.store, messages: gateway.pipeline.status.session.messages)
+        #expect(gateway.pipeline.status.recorded == published)
+
+        // The recording replays into the same database contents.
+        var replayConfig = config
+        replayConfig.database = .sqlite(path: folder.path("replayed.sqlite"))
+        let replayed = try SQLiteStore(path: folder.path("replayed.sqlite"), zoneNames: config.zones.map(\.name))
+        let summary = try await replay([recording], config: replayConfig, store: replayed)
+        #expect(summary.session.messages == UInt64(published))
+        #expect(try DatabaseContents(replayed) == DatabaseContents(gateway.store))
+    }
+
+    @Test("Broker stopped and restarted mid-stream: the gateway reconnects, resubscribes, and the inventory is exact")
+    func brokerRestart() async throws {
+        let broker = try await MosquittoBroker(extraConfiguration: ["max_queued_messages 100000"])
+        let folder = try TemporaryFolder()
+        let config = try demoConfig(port: broker.port, folder: folder)
+        let gateway = try LiveGateway(config: config)
+        try await gateway.waitUntilSubscribed()
+
+        let first = try await publishCapture(capture, port: broker.port, range: 0..<3000, clientID: "publisher-a")
+        broker.stop()
+        #expect(!broker.isRunning)
+        try await broker.restart()
+        let rest = try await publishCapture(capture, port: broker.port, range: 3000..<Int.max, clientID: "publisher-b")
+        #expect(first + rest == 6741)
+        #expect(await gateway.waitForMessages(6741))
+        #expect(gateway.sources.reduce(0) { $0 + $1.reconnects } >= 1)
+        try await gateway.stop()
+
+        // Every published message was received once, or again and recognised as a redelivery.
+        let status = gateway.pipeline.status
+        let extra = status.session.messages - 6741
+        #expect(extra <= status.redelivered)
+        try ExpectedOutcome.demo().check(gateway.store, messages: nil)
+    }
+
+    @Test("Bad input over the wire is rejected and counted while good messages keep flowing")
+    func badInputOverTheWire() async throws {
+        let broker = try await MosquittoBroker()
+        let folder = try TemporaryFolder()
+        let config = try demoConfig(port: broker.port, folder: folder)
+        let gateway = try LiveGateway(config: config)
+        try await gateway.waitUntilSubscribed()
+
+        let topic = "readers/induction/events"
+        func zebra(_ n: Int, _ idHex: String) -> [UInt8] {
+            Array(
+                #"{"data":{"antenna":1,"eventNum":\#(n),"idHex":"\#(idHex)","peakRssi":-50,"reads":2},"timestamp":"2026-11-28T09:00:\#(String(format: "%02d", n)).000+0100","type":"SIMPLE"}"#
+                    .utf8
+            )
+        }
+        let good = (1...5).map { "3074257BF7194E40000000" + String(format: "%02X", $0) }
+        let messages: [(String, [UInt8])] = [
+            (topic, zebra(1, good[0])),
+            (topic, Array(#"{"data":{"antenna":1,"idHex":"3074"#.utf8)),
+            (topic, zebra(2, good[1])),
+            (topic, zebra(3, "3074257BF7194E4000001A8")),
+            (topic, zebra(4, good[2])),
+            (topic, Array(repeating: UInt8(ascii: "x"), count: 1 << 20)),
+            (topic, zebra(5, good[3])),
+            (topic, [0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D]),
+            (topic, zebra(6, good[4])),
+        ]
+        try await publish(messages, port: broker.port)
+        #expect(await gateway.waitForMessages(UInt64(messages.count)))
+        try await gateway.stop()
+
+        let status = gateway.pipeline.status
+        #expect(status.session.rejected == [.malformedJSON: 1, .invalidEPC: 1, .oversize: 1, .invalidUTF8: 1])
+        let inventory = try gateway.store.inventory()
+        #expect(inventory.map(\.epc) == good)
+        #expect(inventory.allSatisfy { $0.zone == "induction-1" && $0.reads == 2 && $0.status == "present" })
+        let quarantined = try gateway.store.quarantined()
+        #expect(quarantined.count == 4)
+        #expect(quarantined.first { $0.reason == "oversize" }?.payload.count == QuarantinedMessage.maximumPayloadBytes)
+        #expect(quarantined.allSatisfy { $0.source == "induction-reader" && $0.detail.contains("topic \(topic)") })
+    }
+
+    @Test("With a slowed sink and block mode, memory stays bounded and nothing is dropped")
+    func backpressureBlock() async throws {
+        let broker = try await MosquittoBroker(extraConfiguration: ["max_queued_messages 100000"])
+        let folder = try TemporaryFolder()
+        let config = try demoConfig(port: broker.port, folder: folder)
+        let gateway = try LiveGateway(config: config, sink: { SlowSink($0, delay: 0.02) }, queueCapacity: 32)
+        try await gateway.waitUntilSubscribed()
+
+        let published = try await publishCapture(capture, port: broker.port, range: 0..<2000)
+        #expect(await gateway.waitForMessages(UInt64(published), timeout: .seconds(120)))
+        try await gateway.stop()
+        #expect(gateway.queue.depth.highWater <= 32)
+        #expect(gateway.queue.dropped.isEmpty)
+        #expect(gateway.pipeline.status.session.messages == UInt64(published))
+    }
+
+    @Test("With a slowed sink and drop-oldest, drops are counted and everything is accounted for")
+    func backpressureDropOldest() async throws {
+        let broker = try await MosquittoBroker(extraConfiguration: ["max_queued_messages 100000"])
+        let folder = try TemporaryFolder()
+        var config = try demoConfig(port: broker.port, folder: folder)
+        for index in config.devices.indices {
+            if case .mqtt(var mqtt) = config.devices[index].connection {
+                mqtt.onFull = .dropOldest
+                config.devices[index].connection = .mqtt(mqtt)
+            }
+        }
+        let gateway = try LiveGateway(config: config, sink: { SlowSink($0, delay: 0.05) }, queueCapacity: 8)
+        try await gateway.waitUntilSubscribed()
+
+        let published = try await publishCapture(capture, port: broker.port, range: 0..<1500)
+        let accounted = await eventually(timeout: .seconds(60)) {
+            gateway.pipeline.status.session.messages + gateway.queue.dropped.values.reduce(0, +) >= UInt64(published)
+        }
+        #expect(accounted)
+        try await gateway.stop()
+        let dropped = gateway.queue.dropped.values.reduce(0, +)
+        #expect(dropped > 0)
+        #expect(gateway.pipeline.status.session.messages + dropped == UInt64(published))
+        #expect(gateway.queue.depth.highWater <= 8)
+    }
+
+    @Test("TLS: with the right CA and a client certificate the gateway connects; with the wrong CA it refuses and retries")
+    func tls() async throws {
+        let certificates = try TestCertificates.generate()
+        let broker = try await MosquittoBroker(tls: .init(certificates))
+        let folder = try TemporaryFolder()
+        var config = try demoConfig(port: broker.tlsPort!, folder: folder)
+        config.brokers["site"]!.tls = TLSConfig(
+            ca: certificates.caFile,
+            cert: certificates.clientCertFile,
+            key: certificates.clientKeyFile
+        )
+        let gateway = try LiveGateway(config: config)
+        try await gateway.waitUntilSubscribed()
+        let published = try await publishCapture(capture, port: broker.port, range: 0..<50)
+        #expect(await gateway.waitForMessages(UInt64(published)))
+        try await gateway.stop()
+        #expect(try gateway.store.inventory().count > 0)
+
+        let wrong = try TestCertificates.generate()
+        var wrongConfig = config
+        wrongConfig.database = .sqlite(path: folder.path("wrong.sqlite"))
+        wrongConfig.brokers["site"]!.tls = TLSConfig(ca: wrong.caFile, cert: wrong.clientCertFile, key: wrong.clientKeyFile)
+        let refused = try LiveGateway(config: wrongConfig)
+        let retried = await eventually(timeout: .seconds(15)) {
+            refused.sources[0].statistics.connectionAttempts >= 3
+        }
+        #expect(retried)
+        #expect(!refused.sources[0].isConnected)
+        #expect(refused.sources[0].lastError?.description.lowercased().contains("certificate") == true)
+        try await refused.stop()
+    }
+}
+
+/// A sink that takes `delay` seconds per batch: a database on a slow disk.
+final class SlowSink: FactSink, @unchecked Sendable {
+    private let inner: any FactSink
+    private let delay: Double
+
+    init(_ inner: any FactSink, delay: Double) {
+        self.inner = inner
+        self.delay = delay
+    }
+
+    func write(_ batch: FactBatch) throws {
+        Thread.sleep(forTimeInterval: delay)
+        try inner.write(batch)
+    }
+}
