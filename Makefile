@@ -6,7 +6,7 @@ CONFIG ?= Config/demo.yaml
 CAPTURE ?= Tools/captures/demo.jsonl
 SORTGATE := .build/debug/sortgate
 
-.PHONY: demo test build deps check-config capture clean-demo
+.PHONY: demo demo-replay test build build-all deps check-config capture clean-demo
 
 deps:
 	@Tools/install-deps
@@ -14,8 +14,16 @@ deps:
 build: deps
 	swift build --product sortgate
 
+build-all: deps
+	swift build
+
+## The live demo: a local mosquitto, reader simulators of both vendor formats, `sortgate run`.
+demo: build-all
+	$(SORTGATE) check-config $(CONFIG)
+	Tools/demo
+
 ## Replays the sample capture through the real decoders and pipeline into SQLite, then shows the inventory.
-demo: build
+demo-replay: build
 	$(SORTGATE) check-config $(CONFIG)
 	$(SORTGATE) replay $(CAPTURE) --config $(CONFIG)
 	$(SORTGATE) inventory --config $(CONFIG)

@@ -63,6 +63,9 @@ struct CaptureGeneratorCommand: ParsableCommand {
     @Option(help: "Seconds without a read before a tag departs; must match `dedup.absent_after` of the config.")
     var absentAfter: Int = 30
 
+    @Option(help: "Start of the shift: an RFC 3339 time, or 'now' (for live demos: timestamps near the wall clock).")
+    var start: String = "2026-11-28T08:00:00Z"
+
     /// Redelivered Zebra messages in the capture.
     static let redeliveries = 4
 
@@ -77,7 +80,17 @@ struct CaptureGeneratorCommand: ParsableCommand {
     }
 
     func run() throws {
-        let shiftStart = try EventTime(rfc3339: "2026-11-28T08:00:00Z").nanoseconds
+        let shiftStart: Int64
+        if start == "now" {
+            // Whole seconds keep the generated timestamps as readable as the committed sample's.
+            shiftStart = Int64(Date().timeIntervalSince1970.rounded(.down)) * 1_000_000_000
+        } else {
+            do {
+                shiftStart = try EventTime(rfc3339: start).nanoseconds
+            } catch {
+                throw ValidationError("--start: \(error.description)")
+            }
+        }
         let absentAfterNanoseconds = Int64(absentAfter) * 1_000_000_000
         var random = SplitMix64(seed: seed)
 
