@@ -1,5 +1,6 @@
 public import SortgateCore
 import DequeModule
+import CoreMetrics
 import Foundation
 
 /// The bounded multi-producer, single-consumer queue of raw device messages between the
@@ -56,6 +57,7 @@ public final class MessageQueue: @unchecked Sendable {
                 condition.wait()
             case .dropOldest:
                 dropCounts[record.source, default: 0] += 1
+                Counter(label: "sortgate_source_dropped_total", dimensions: [("source", record.source)]).increment()
                 guard let index = items.firstIndex(where: { $0.source == record.source }) else { return false }
                 queuedBytes -= Self.size(items.remove(at: index))
             }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 public import Logging
 public import SortgateCore
@@ -177,7 +178,24 @@ public final class MQTTSource: Service, @unchecked Sendable {
             throw SetupError(description: "broker '\(broker.name)': \(error)")
         }
         logger.info("MQTT source started", metadata: ["subscriptions": "\(routes.map(\.filter.text))"])
-        try? await gracefulShutdown()
+        // Mirror the client's connection state into metrics once a second until shutdown.
+        let dimensions = [("broker", broker.name)]
+        let connected = Gauge(label: "sortgate_broker_connected", dimensions: dimensions)
+        let reconnects = Counter(label: "sortgate_broker_reconnects_total", dimensions: dimensions)
+        let unmatched = Gauge(label: "sortgate_broker_unmatched_messages", dimensions: dimensions)
+        var reported = 0
+        while !Task.isShuttingDownGracefully {
+            let statistics = client.statistics
+            connected.record(statistics.isConnected ? 1 : 0)
+            reconnects.increment(by: statistics.reconnects - reported)
+            reported = statistics.reconnects
+            unmatched.record(Double(unmatchedMessages))
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            } catch {
+                break
+            }
+        }
         client.stop()
         logger.info("MQTT source stopped")
     }
