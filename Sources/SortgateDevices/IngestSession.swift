@@ -173,6 +173,12 @@ public final class IngestSession {
         record.topic.map { " (topic \($0))" } ?? ""
     }
 
+    /// Restores the inventory state a previous run left in the database, so a restarted gateway
+    /// continues (no second arrival for what is still present, read counts carry on).
+    public func restore(_ rows: [InventoryEntry]) {
+        pipeline.restore(rows)
+    }
+
     /// Lets event time pass without messages (live mode), so quiet EPCs depart.
     public func advance(to time: EventTime) {
         pipeline.advance(to: time)

@@ -33,6 +33,21 @@ struct RunCommand: AsyncParsableCommand {
         let store = try openStore(site)
         let queue = MessageQueue()
         let session = IngestSession(topology: SiteTopology(config: site), sink: store)
+        do {
+            let saved = try store.inventoryEntries(zoneNames: site.zones.map(\.name))
+            session.restore(saved.entries)
+            let present = saved.entries.filter { $0.status == .present }.count
+            logger.info(
+                "restored the inventory of the previous run",
+                metadata: ["epcs": "\(saved.entries.count)", "present": "\(present)", "skipped": "\(saved.skipped)"]
+            )
+            if saved.skipped > 0 {
+                logger.warning("\(saved.skipped) inventory rows name zones no longer in the config; they are not tracked")
+            }
+        } catch {
+            printError("sortgate: \(error)")
+            throw ExitCode(1)
+        }
         var recorder: CaptureWriter?
         if let record {
             do {

@@ -122,3 +122,40 @@ struct PresenceTrackerTests {
         #expect(changed.first?.zone == chute)
     }
 }
+
+@Suite("PresenceTracker restore")
+struct PresenceTrackerRestoreTests {
+    let dock = ZoneID(0)
+    let chute = ZoneID(1)
+    let epc = try! EPC(hex: "3074257BF7194E4000001A85")
+
+    func t(_ seconds: Int64) -> EventTime { EventTime(seconds: 1_800_000_000 + seconds) }
+
+    @Test("A restored present EPC read again in its zone is no new arrival, and its reads carry on")
+    func continues() {
+        var tracker = PresenceTracker(absentAfter: .seconds(30))
+        tracker.restore(
+            InventoryEntry(epc: epc, zone: dock, status: .present, firstSeen: t(0), zoneSince: t(0), lastSeen: t(10), reads: 7)
+        )
+        #expect(tracker.clock == t(10))
+        #expect(tracker.presentCount == 1)
+        var out: [Movement] = []
+        tracker.observe(epc: epc, zone: dock, at: t(20), reads: 1, into: &out)
+        #expect(out.isEmpty)
+        #expect(tracker.entry(for: epc)?.reads == 8)
+        tracker.observe(epc: epc, zone: chute, at: t(25), reads: 1, into: &out)
+        #expect(out == [Movement(epc: epc, kind: .move, from: dock, to: chute, at: t(25))])
+    }
+
+    @Test("After a long stop, the first event departs what was not read since, dated its last read")
+    func departsAfterLongStop() {
+        var tracker = PresenceTracker(absentAfter: .seconds(30))
+        tracker.restore(
+            InventoryEntry(epc: epc, zone: dock, status: .present, firstSeen: t(0), zoneSince: t(0), lastSeen: t(10), reads: 7)
+        )
+        var out: [Movement] = []
+        tracker.advance(to: t(3600), into: &out)
+        #expect(out == [Movement(epc: epc, kind: .departure, from: dock, to: nil, at: t(10))])
+        #expect(tracker.presentCount == 0)
+    }
+}

@@ -68,6 +68,11 @@ public struct Pipeline: Sendable {
     /// The pipeline's event-time clock: the latest event time seen.
     public var clock: EventTime { tracker.clock }
 
+    /// Restores inventory state saved by a previous run (see `PresenceTracker.restore`).
+    public mutating func restore(_ rows: [InventoryEntry]) {
+        for row in rows { tracker.restore(row) }
+    }
+
     /// Checks a message's `(source, seq)` against the previous one of its source. Call once per
     /// message (all reads of a message share its seq).
     public mutating func noteMessage(source: SourceID, seq: UInt64) {

@@ -130,6 +130,29 @@ public struct PresenceTracker: Sendable {
         }
     }
 
+    /// Restores one EPC's state (from the database, when a gateway restarts). The entry is not
+    /// marked changed; a present EPC gets its absence deadline, and the clock moves to its last
+    /// read, so the first event after a long stop makes the EPCs not read since depart, dated
+    /// their last read.
+    public mutating func restore(_ row: InventoryEntry) {
+        let present = row.status == .present
+        if let old = entries[row.epc], old.present { presentCount -= 1 }
+        entries[row.epc] = Entry(
+            zone: row.zone,
+            present: present,
+            dirty: false,
+            firstSeen: row.firstSeen,
+            zoneSince: row.zoneSince,
+            lastSeen: row.lastSeen,
+            reads: row.reads
+        )
+        if present {
+            presentCount += 1
+            deadlines.insert(Deadline(due: row.lastSeen + absentAfter, epc: row.epc))
+        }
+        if row.lastSeen > clock { clock = row.lastSeen }
+    }
+
     /// Hands every entry whose row changed since the last call to `body`, and forgets the changes.
     public mutating func drainChanges(_ body: (InventoryEntry) -> Void) {
         for epc in dirty {
