@@ -12,20 +12,61 @@ struct RunCommandTests {
     static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("sortgate").path
 
-    @Test("SIGTERM stops the sources, drains the queue, flushes the database and exits 0")
-    func sigtermDrainsAndExitsZero() async throws {
+    @Test("sortgate record writes every message received, byte for byte, and stops after --duration")
+    func recordCommand() async throws {
         let broker = try await MosquittoBroker()
         let folder = try TemporaryFolder()
+        try Self.writeSiteConfig(port: broker.port, folder: folder)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["record", "--config", folder.path("site.yaml"), "--out", folder.path("rec.jsonl"), "--duration", "4"]
+        FileManager.default.createFile(atPath: folder.path("stderr.log"), contents: nil)
+        process.standardError = try FileHandle(forWritingTo: folder.url.appendingPathComponent("stderr.log"))
+        let output = Pipe()
+        process.standardOutput = output
+        try process.runWithDefaultSignalMask()
+        let log = { (try? String(contentsOfFile: folder.path("stderr.log"), encoding: .utf8)) ?? "" }
+        #expect(await eventually(timeout: .seconds(20)) { log().contains("MQTT subscribed to 'readers/dock-out/events'") })
+
+        let capture = repositoryRoot.appendingPathComponent("Tools/captures/demo.jsonl").path
+        let published = try await publishCapture(capture, port: broker.port, range: 0..<200)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(printed == "recorded \(published) messages to \(folder.path("rec.jsonl"))\n")
+
+        var sent: [CaptureRecord] = []
+        try await CaptureReader(path: capture).forEachLine { line in
+            if case .success(let record) = line, sent.count < published { sent.append(record) }
+        }
+        var recorded: [CaptureRecord] = []
+        try await CaptureReader(path: folder.path("rec.jsonl")).forEachLine { line in
+            if case .success(let record) = line { recorded.append(record) }
+        }
+        #expect(recorded.map(\.source) == sent.map(\.source))
+        #expect(recorded.map(\.topic) == sent.map(\.topic))
+        #expect(recorded.map(\.payload) == sent.map(\.payload))
+    }
+
+    /// The demo config with its broker on `port`, its database, and absolute profile paths.
+    static func writeSiteConfig(port: Int, folder: TemporaryFolder) throws {
         let demo = try String(contentsOf: repositoryRoot.appendingPathComponent("Config/demo.yaml"), encoding: .utf8)
         let site = demo
-            .replacingOccurrences(of: "port: 18830", with: "port: \(broker.port)")
+            .replacingOccurrences(of: "port: 18830", with: "port: \(port)")
             .replacingOccurrences(of: "sqlite: ../demo-data/sortgate.sqlite", with: "sqlite: \(folder.path("live.sqlite"))")
             .replacingOccurrences(
                 of: "profiles_path: [../Devices]",
                 with: "profiles_path: [\(repositoryRoot.appendingPathComponent("Devices").path)]"
             )
-        #expect(site != demo)
+        #expect(site.contains("port: \(port)") && site.contains(folder.path("live.sqlite")))
         try site.write(toFile: folder.path("site.yaml"), atomically: true, encoding: .utf8)
+    }
+
+    @Test("SIGTERM stops the sources, drains the queue, flushes the database and exits 0")
+    func sigtermDrainsAndExitsZero() async throws {
+        let broker = try await MosquittoBroker()
+        let folder = try TemporaryFolder()
+        try Self.writeSiteConfig(port: broker.port, folder: folder)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
