@@ -24,18 +24,7 @@ public final class CaptureRecorderService: Service, @unchecked Sendable {
     public var recorded: Int { count.withLock { $0 } }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-                let thread = Thread { [self] in
-                    consume()
-                    finished.resume()
-                }
-                thread.name = "sortgate-recorder"
-                thread.start()
-            }
-        } onGracefulShutdown: { [queue] in
-            queue.close()
-        }
+        await runQueueConsumer(named: "sortgate-recorder", queue: queue) { [self] in consume() }
         if let error = failure.withLock({ $0 }) { throw error }
     }
 

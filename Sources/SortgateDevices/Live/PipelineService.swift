@@ -64,18 +64,7 @@ public final class PipelineService: Service, @unchecked Sendable {
     public var status: LiveStatus { published.withLock { $0 } }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-                let thread = Thread { [self] in
-                    consume()
-                    finished.resume()
-                }
-                thread.name = "sortgate-pipeline"
-                thread.start()
-            }
-        } onGracefulShutdown: { [queue] in
-            queue.close()
-        }
+        await runQueueConsumer(named: "sortgate-pipeline", queue: queue) { [self] in consume() }
         if let error = failure.withLock({ $0 }) { throw error }
     }
 
