@@ -67,6 +67,22 @@ public struct InventoryEntry: Hashable, Sendable {
     }
 }
 
+/// One temperature reading of a sensor, as written to `readings`.
+public struct ReadingFact: Hashable, Sendable {
+    public var sensor: SourceID
+    /// The sensor's zone (config `zone` of the device), when it has one.
+    public var zone: ZoneID?
+    public var at: EventTime
+    public var celsius: Double
+
+    public init(sensor: SourceID, zone: ZoneID?, at: EventTime, celsius: Double) {
+        self.sensor = sensor
+        self.zone = zone
+        self.at = at
+        self.celsius = celsius
+    }
+}
+
 /// The derived facts of one pipeline batch, written by a sink in one transaction.
 ///
 /// Writes scale with facts, not reads: `inventory` holds only the entries whose row changed
@@ -75,14 +91,21 @@ public struct FactBatch: Sendable {
     public var movements: [Movement]
     public var inventory: [InventoryEntry]
     public var quarantine: [QuarantinedMessage]
+    public var readings: [ReadingFact]
 
-    public init(movements: [Movement] = [], inventory: [InventoryEntry] = [], quarantine: [QuarantinedMessage] = []) {
+    public init(
+        movements: [Movement] = [],
+        inventory: [InventoryEntry] = [],
+        quarantine: [QuarantinedMessage] = [],
+        readings: [ReadingFact] = []
+    ) {
         self.movements = movements
         self.inventory = inventory
         self.quarantine = quarantine
+        self.readings = readings
     }
 
-    public var isEmpty: Bool { movements.isEmpty && inventory.isEmpty && quarantine.isEmpty }
+    public var isEmpty: Bool { movements.isEmpty && inventory.isEmpty && quarantine.isEmpty && readings.isEmpty }
 }
 
 /// Where the pipeline's facts go: SQLite, PostgreSQL, an upstream broker.

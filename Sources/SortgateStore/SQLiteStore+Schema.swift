@@ -53,6 +53,23 @@ extension SQLiteStore {
                     """
             )
         }
+        migrator.registerMigration("v2-readings") { db in
+            // One row per sensor sample; (sensor, at) is unique so a replayed poll changes nothing.
+            // Readers look up a sensor's or a zone's history over a time range.
+            try db.execute(
+                sql: """
+                    CREATE TABLE readings (
+                        id INTEGER PRIMARY KEY,
+                        sensor TEXT NOT NULL,
+                        zone TEXT,
+                        at TEXT NOT NULL,
+                        celsius REAL NOT NULL,
+                        UNIQUE (sensor, at)
+                    );
+                    CREATE INDEX readings_zone_at ON readings (zone, at);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -29,6 +29,7 @@ public final class SQLiteStore: FactSink {
 
     /// Zone names by `ZoneID.index`; empty for a read-only store, which never maps zone ids.
     private let zoneNames: [String]
+    private let sourceNames: [String]
     /// The writer connection's page cache; a bound on memory, used only as pages are touched.
     static let writerCacheKiB = 32 * 1024
 
@@ -43,8 +44,14 @@ public final class SQLiteStore: FactSink {
     ///
     /// - Parameters:
     ///   - zoneNames: the site's zone names, indexed by `ZoneID.index`, as interned from the config.
+    ///   - sourceNames: the device ids, indexed by `SourceID.index` (names the sensors of readings).
     ///   - quarantineLimit: the most rejected messages kept; the oldest are deleted beyond it.
-    public init(path: String, zoneNames: [String], quarantineLimit: Int = 10_000) throws(SQLiteStoreError) {
+    public init(
+        path: String,
+        zoneNames: [String],
+        sourceNames: [String] = [],
+        quarantineLimit: Int = 10_000
+    ) throws(SQLiteStoreError) {
         guard quarantineLimit >= 0 else {
             throw SQLiteStoreError(
                 kind: .invalidArgument,
@@ -87,6 +94,7 @@ public final class SQLiteStore: FactSink {
         }
         self.path = path
         self.zoneNames = zoneNames
+        self.sourceNames = sourceNames
         self.quarantineLimit = quarantineLimit
         self.writer = pool
         self.reader = pool
@@ -99,6 +107,7 @@ public final class SQLiteStore: FactSink {
     private init(path: String, reader: any DatabaseReader) {
         self.path = path
         self.zoneNames = []
+        self.sourceNames = []
         self.quarantineLimit = 0
         self.writer = nil
         self.reader = reader
@@ -156,6 +165,7 @@ public final class SQLiteStore: FactSink {
             try writer.write { db in
                 try self.insertMovements(batch.movements, db)
                 try self.upsertInventory(batch.inventory, db)
+                try self.insertReadings(batch.readings, db)
                 if !batch.quarantine.isEmpty {
                     try Self.insertQuarantine(batch.quarantine, db)
                     try Self.trimQuarantine(db, keeping: self.quarantineLimit)
@@ -181,6 +191,16 @@ public final class SQLiteStore: FactSink {
             try check(movement.to)
         }
         for entry in batch.inventory { try check(entry.zone) }
+        for reading in batch.readings {
+            try check(reading.zone)
+            guard reading.sensor.index >= sourceNames.count else { continue }
+            throw SQLiteStoreError(
+                kind: .invalidArgument,
+                path: path,
+                message: "a reading names source id \(reading.sensor.rawValue) but the store knows only "
+                    + "\(sourceNames.count) devices; the store must be given the pipeline's source names"
+            )
+        }
     }
 
     private func insertMovements(_ movements: [Movement], _ db: Database) throws {
@@ -232,6 +252,21 @@ public final class SQLiteStore: FactSink {
                 entry.zoneSince.rfc3339,
                 entry.lastSeen.rfc3339,
                 Int64(clamping: entry.reads),
+            ])
+        }
+    }
+
+    private func insertReadings(_ readings: [ReadingFact], _ db: Database) throws {
+        if readings.isEmpty { return }
+        let statement = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO readings (sensor, zone, at, celsius) VALUES (?, ?, ?, ?)"
+        )
+        for reading in readings {
+            try statement.execute(arguments: [
+                sourceNames[reading.sensor.index],
+                reading.zone.map { zoneNames[$0.index] },
+                reading.at.rfc3339,
+                reading.celsius,
             ])
         }
     }

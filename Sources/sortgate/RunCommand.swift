@@ -98,7 +98,12 @@ func openStore(_ site: SiteConfig) throws -> SQLiteStore {
     switch site.database {
     case .sqlite(let path):
         do {
-            return try SQLiteStore(path: path, zoneNames: site.zones.map(\.name), quarantineLimit: site.quarantineLimit)
+            return try SQLiteStore(
+                path: path,
+                zoneNames: site.zones.map(\.name),
+                sourceNames: site.devices.map(\.id),
+                quarantineLimit: site.quarantineLimit
+            )
         } catch {
             printError("sortgate: \(error)")
             throw ExitCode(1)

@@ -74,7 +74,7 @@ struct SQLiteStoreTests {
         )
     }
 
-    @Test("the first migration creates exactly the three tables, their columns and indexes, in WAL mode")
+    @Test("the migrations create exactly the four tables, their columns and indexes, in WAL mode")
     func schema() throws {
         try withDatabasePath { path in
             _ = try SQLiteStore(path: path, zoneNames: zones)
@@ -82,7 +82,7 @@ struct SQLiteStoreTests {
                 path,
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
             ).map { $0["name"] as String }
-            #expect(tables == ["grdb_migrations", "inventory", "movements", "quarantine"])
+            #expect(tables == ["grdb_migrations", "inventory", "movements", "quarantine", "readings"])
 
             func columns(_ table: String) throws -> [String] {
                 try rawRows(path, "PRAGMA table_info(\(table))").map { row in
@@ -111,12 +111,17 @@ struct SQLiteStoreTests {
                     "detail TEXT NOT NULL", "payload BLOB NOT NULL",
                 ]
             )
+            #expect(
+                try columns("readings") == [
+                    "id INTEGER PK", "sensor TEXT NOT NULL", "zone TEXT", "at TEXT NOT NULL", "celsius REAL NOT NULL",
+                ]
+            )
             let indexes = try rawRows(
                 path,
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'"
                     + " ORDER BY name"
             ).map { $0["name"] as String }
-            #expect(indexes == ["inventory_zone", "movements_at"])
+            #expect(indexes == ["inventory_zone", "movements_at", "readings_zone_at"])
             // The read queries are index searches, not table scans.
             func plan(_ sql: String) throws -> [String] {
                 try rawRows(path, "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }
@@ -127,7 +132,7 @@ struct SQLiteStoreTests {
             let inventoryPlan = try plan("SELECT * FROM inventory WHERE zone = 'z' ORDER BY zone, epc")
             #expect(inventoryPlan.first?.hasSuffix("USING INDEX inventory_zone (zone=?)") == true)
             let migrations = try rawRows(path, "SELECT identifier FROM grdb_migrations").map { $0[0] as String }
-            #expect(migrations == ["v1-inventory-movements-quarantine"])
+            #expect(migrations == ["v1-inventory-movements-quarantine", "v2-readings"])
             #expect(try rawRows(path, "PRAGMA journal_mode").map { $0[0] as String } == ["wal"])
         }
     }
@@ -435,7 +440,7 @@ struct SQLiteStoreTests {
             #expect(message.payload == Array(hostile.utf8))
             let tables = try rawRows(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
                 .map { $0["name"] as String }
-            #expect(tables == ["grdb_migrations", "inventory", "movements", "quarantine"])
+            #expect(tables == ["grdb_migrations", "inventory", "movements", "quarantine", "readings"])
         }
     }
 
@@ -546,5 +551,35 @@ struct SQLiteStoreTests {
         )
         #expect(try JSONDecoder().decode(InventoryRecord.self, from: encoder.encode(inventory)) == inventory)
         #expect(try JSONDecoder().decode(MovementRecord.self, from: encoder.encode(movement)) == movement)
+    }
+}
+
+@Suite("SQLiteStore readings")
+struct SQLiteStoreReadingsTests {
+    @Test("Readings are stored with their sensor and zone names, once per (sensor, at)")
+    func readings() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sortgate-readings-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("db.sqlite").path
+        let store = try SQLiteStore(path: path, zoneNames: ["dock", "cold-room-a"], sourceNames: ["reader", "t1"])
+        let t = try EventTime(rfc3339: "2026-11-28T08:00:00.5Z")
+        let batch = FactBatch(readings: [
+            ReadingFact(sensor: SourceID(1), zone: ZoneID(1), at: t, celsius: 4.25),
+            ReadingFact(sensor: SourceID(1), zone: ZoneID(1), at: t + .seconds(5), celsius: -0.5),
+            ReadingFact(sensor: SourceID(0), zone: nil, at: t, celsius: 21),
+        ])
+        try store.write(batch)
+        try store.write(batch)
+        #expect(
+            try store.readings() == [
+                ReadingRecord(sensor: "t1", zone: "cold-room-a", at: "2026-11-28T08:00:00.500000000Z", celsius: 4.25),
+                ReadingRecord(sensor: "reader", zone: nil, at: "2026-11-28T08:00:00.500000000Z", celsius: 21),
+                ReadingRecord(sensor: "t1", zone: "cold-room-a", at: "2026-11-28T08:00:05.500000000Z", celsius: -0.5),
+            ]
+        )
+        #expect(try store.readings(sensor: "reader").count == 1)
+        #expect(throws: SQLiteStoreError.self) {
+            try store.write(FactBatch(readings: [ReadingFact(sensor: SourceID(2), zone: nil, at: t, celsius: 1)]))
+        }
     }
 }

@@ -57,6 +57,7 @@ public struct Pipeline: Sendable {
     public private(set) var totals = Totals()
     private var windows: [EventNumberWindow]
     private var movements: [Movement] = []
+    private var readings: [ReadingFact] = []
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -89,8 +90,18 @@ public struct Pipeline: Sendable {
     public mutating func process(_ event: DeviceEvent) {
         switch event {
         case .tag(let read): process(read)
-        case .reading: totals.sensorReadings &+= 1
+        case .reading(let reading): process(reading)
         }
+    }
+
+    /// Processes one sensor reading: it is kept for the next batch, in its sensor's zone.
+    public mutating func process(_ reading: SensorReading) {
+        totals.sensorReadings &+= 1
+        let zone = configuration.readPoints.zone(source: reading.source, antenna: 0)
+        readings.append(ReadingFact(sensor: reading.source, zone: zone, at: reading.time, celsius: reading.celsius))
+        let before = movements.count
+        tracker.advance(to: reading.time, into: &movements)
+        countMovements(from: before)
     }
 
     /// Processes one tag read.
@@ -142,8 +153,9 @@ public struct Pipeline: Sendable {
     /// The facts derived since the previous call: movements in order, and the inventory rows
     /// that changed.
     public mutating func takeBatch() -> FactBatch {
-        var batch = FactBatch(movements: movements)
+        var batch = FactBatch(movements: movements, readings: readings)
         movements.removeAll(keepingCapacity: true)
+        readings.removeAll(keepingCapacity: true)
         tracker.drainChanges { batch.inventory.append($0) }
         return batch
     }

@@ -1,0 +1,37 @@
+import GRDB
+
+/// One row of `readings`, as stored.
+public struct ReadingRecord: Codable, Sendable, Hashable {
+    public var sensor: String
+    public var zone: String?
+    public var at: String
+    public var celsius: Double
+
+    public init(sensor: String, zone: String?, at: String, celsius: Double) {
+        self.sensor = sensor
+        self.zone = zone
+        self.at = at
+        self.celsius = celsius
+    }
+}
+
+extension SQLiteStore {
+    /// Readings in time order; only those of `sensor` when given.
+    public func readings(sensor: String? = nil) throws(SQLiteStoreError) -> [ReadingRecord] {
+        let select = "SELECT sensor, zone, at, celsius FROM readings"
+        return try attempt("reading the readings") {
+            try reader.read { db in
+                let rows: [Row]
+                if let sensor {
+                    rows = try Row.fetchAll(
+                        db.cachedStatement(sql: select + " WHERE sensor = ? ORDER BY at, id"),
+                        arguments: [sensor]
+                    )
+                } else {
+                    rows = try Row.fetchAll(db.cachedStatement(sql: select + " ORDER BY at, id"))
+                }
+                return rows.map { ReadingRecord(sensor: $0["sensor"], zone: $0["zone"], at: $0["at"], celsius: $0["celsius"]) }
+            }
+        }
+    }
+}
