@@ -113,6 +113,20 @@ struct DeviceProfileReader {
                     "a temperature-sensor profile needs a register named 'temperature' (the one that feeds readings)"
                 )
             }
+            if kind == .rfidReader, !names.isEmpty, let node = map["registers"] {
+                // A Modbus RFID reader exposes its last tag: the EPC as 16-bit words epc_1 … epc_N
+                // (most significant first) and a counter of reads that changes when a tag is read.
+                let words = names.filter { $0.hasPrefix("epc_") }
+                let expected = (1...max(1, words.count)).map { "epc_\($0)" }
+                if !names.contains("read_count") || words.isEmpty || Set(words) != Set(expected) {
+                    log.error(
+                        at: node,
+                        path: "registers",
+                        "a modbus rfid-reader profile needs registers epc_1 … epc_N (the EPC's 16-bit words, "
+                            + "most significant first) and read_count (changes when a tag is read)"
+                    )
+                }
+            }
         case nil:
             // The protocol is wrong or missing; still check what is there, to report it all in one go.
             _ = map.optional("payload") { readPayload($0, $1) }
