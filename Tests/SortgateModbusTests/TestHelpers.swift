@@ -1,0 +1,106 @@
+import Logging
+import SortgateDevices
+import SortgateModbus
+import Synchronization
+
+/// A logger that drops everything: the tests assert on values, not on log lines.
+let quietLogger = Logger(label: "sortgate.modbus.tests") { _ in SwiftLogNoOpLogHandler() }
+
+/// Runs blocking Modbus calls on a dedicated thread, as production code does, so that a test never
+/// blocks a thread of Swift's cooperative pool (other tests run there meanwhile).
+func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        do {
+            _ = try ModbusThread.spawn(name: "test", endpoint: "test") {
+                continuation.resume(with: Result { try body() })
+            }
+        } catch {
+            continuation.resume(throwing: error)
+        }
+    }
+}
+
+/// The `ModbusError` a blocking read throws, or nil when it succeeded.
+func readFailure(_ body: @escaping @Sendable () throws -> [UInt16]) async throws -> ModbusError? {
+    try await onDedicatedThread { () -> ModbusError? in
+        do {
+            _ = try body()
+            return nil
+        } catch let error as ModbusError {
+            return error
+        }
+    }
+}
+
+/// A TCP connection to 127.0.0.1:`port` with test timeouts: 200 ms per request, a short reconnect
+/// backoff so that recovery shows within a test.
+func loopbackConnection(
+    port: Int,
+    timeout: Duration = .milliseconds(200),
+    backoff: ExponentialBackoff.Bounds = ExponentialBackoff.Bounds(
+        minimum: .milliseconds(50),
+        maximum: .milliseconds(200)
+    )
+) -> ModbusConnection {
+    ModbusConnection(
+        configuration: ModbusConnection.Configuration(
+            endpoint: .tcp(host: "127.0.0.1", port: port),
+            responseTimeout: timeout,
+            reconnectBackoff: backoff
+        ),
+        logger: quietLogger
+    )
+}
+
+/// Counts something across threads (requests seen by a handler).
+final class Counter: Sendable {
+    private let value = Mutex(0)
+
+    /// Adds one and returns the new count.
+    func next() -> Int {
+        value.withLock {
+            $0 += 1
+            return $0
+        }
+    }
+
+    var current: Int {
+        value.withLock { $0 }
+    }
+}
+
+/// The XY-MD02 register map of Devices/xy-md02.yaml: input 1 = °C × 10 (int16), input 2 = %RH × 10.
+let xyMD02Profile = DeviceProfile(
+    file: "xy-md02.yaml",
+    model: "XY-MD02",
+    kind: .temperatureSensor,
+    protocolKind: .modbus,
+    registers: [
+        RegisterSpec(name: "temperature", table: .input, address: 1, type: .int16, scale: 0.1, unit: "celsius"),
+        RegisterSpec(name: "humidity", table: .input, address: 2, type: .uint16, scale: 0.1, unit: "percent"),
+    ]
+)
+
+/// A Modbus TCP device of the XY-MD02 profile on 127.0.0.1:`port`.
+func loopbackDevice(
+    _ id: String,
+    port: Int,
+    unit: Int,
+    poll: Duration = .milliseconds(200),
+    timeout: Duration = .milliseconds(150)
+) -> DeviceConfig {
+    DeviceConfig(
+        id: id,
+        profileName: "xy-md02",
+        profile: xyMD02Profile,
+        connection: .modbus(
+            ModbusDeviceConfig(
+                endpoint: .tcp(host: "127.0.0.1", port: port),
+                unit: unit,
+                poll: poll,
+                timeout: timeout,
+                zone: "cold-room-a"
+            )
+        )
+    )
+}
