@@ -113,6 +113,13 @@ public final class ModbusPoller: Service, Sendable {
             )
             let (key, endpoint) = Self.line(of: modbus.endpoint)
             if let index = lineIndex[key] {
+                if lines[index].endpoint != endpoint {
+                    // One serial port has one set of line settings: the first device's win.
+                    logger.warning(
+                        "Modbus device's serial settings differ from the line's first device; using the first's",
+                        metadata: ["device": "\(device.id)", "line": "\(lines[index].endpoint)"]
+                    )
+                }
                 lines[index].devices.append(polled)
             } else {
                 lineIndex[key] = lines.count
