@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "sortgate", targets: ["sortgate"]),
         .executable(name: "sortgate-capture-gen", targets: ["CaptureGenerator"]),
         .executable(name: "sortgate-sim", targets: ["ReaderSimulator"]),
+        .executable(name: "sortgate-modbus-sim", targets: ["ModbusSimulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -56,10 +57,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SortgateModbus",
+            dependencies: [
+                "CModbus",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SortgateDevices",
             dependencies: [
                 "SortgateCore",
                 "SortgateMQTT",
+                "SortgateModbus",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -114,6 +124,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "ModbusSimulator",
+            dependencies: [
+                "SortgateModbus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Tools/ModbusSimulator",
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(
             name: "SortgateCoreTests",
             dependencies: ["SortgateCore"],
@@ -134,6 +156,17 @@ let package = Package(
         .testTarget(
             name: "SortgateMQTTTests",
             dependencies: ["SortgateMQTT", "SortgateTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SortgateModbusTests",
+            dependencies: [
+                "SortgateModbus",
+                "SortgateDevices",
+                "SortgateCore",
+                "SortgateTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

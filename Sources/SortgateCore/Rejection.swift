@@ -19,6 +19,11 @@ public enum RejectReason: String, Hashable, Sendable, CaseIterable, Comparable {
     case unknownSource = "unknown-source"
     /// A read on an antenna that no read point maps to a zone.
     case unmappedReadPoint = "unmapped-read-point"
+    /// A sensor value outside what the quantity can physically be (a probe's error code, a
+    /// garbled frame), or not a number.
+    case implausibleValue = "implausible-value"
+    /// A Modbus poll whose registers do not fit the device's profile (table or range).
+    case registerMismatch = "register-mismatch"
     /// A capture line that is not a valid capture record.
     case malformedCapture = "malformed-capture"
 

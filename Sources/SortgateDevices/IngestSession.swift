@@ -35,6 +35,8 @@ public final class IngestSession {
     public struct SourceCounters: Hashable, Sendable {
         public var messages: UInt64 = 0
         public var rejected: UInt64 = 0
+        /// Modbus polls that failed (timeout, exception, connection), as recorded by the poller.
+        public var failedPolls: UInt64 = 0
         /// Arrival time of the device's last message.
         public var lastMessage: EventTime?
     }
@@ -52,6 +54,8 @@ public final class IngestSession {
     private let sink: any FactSink
     private var sequence: [UInt64]
     private var recentMessages: [RecentDigests]
+    /// The last `read_count` of each Modbus RFID reader, to see when a new tag was read.
+    private var lastReadCount: [UInt64?]
     private var reads: [TagRead] = []
     private var quarantine: [QuarantinedMessage] = []
     private var messagesSinceFlush = 0
@@ -63,6 +67,7 @@ public final class IngestSession {
         self.sequence = Array(repeating: 0, count: topology.sources.count)
         self.sourceCounters = Array(repeating: SourceCounters(), count: topology.sources.count)
         self.recentMessages = Array(repeating: RecentDigests(), count: topology.sources.count)
+        self.lastReadCount = Array(repeating: nil, count: topology.sources.count)
         self.metrics = topology.sources.names.map { SourceMetrics(source: $0) }
         reads.reserveCapacity(256)
     }
@@ -85,8 +90,12 @@ public final class IngestSession {
             )
             return
         }
+        if let poll = record.modbus {
+            decodePoll(poll, of: record, source: source)
+            return
+        }
         guard let payload = record.payload else {
-            reject(record, .malformedCapture, "Modbus polls are replayed by the Modbus poller", payload: [])
+            reject(record, .malformedCapture, "the line carries neither a payload nor a Modbus poll", payload: [])
             return
         }
         guard let decoder = topology.decoders[source.index] else {
@@ -132,6 +141,103 @@ public final class IngestSession {
             pipeline.process(read)
         }
         metrics[source.index].reads.increment(by: reads.count)
+    }
+
+    /// The plausible range of a temperature reading: beyond it a value is a probe error code
+    /// (XY-MD02-style transmitters report −3276.8 or 3276.7 for a broken probe) or a garbled frame.
+    public static let plausibleCelsius: ClosedRange<Double> = -100...150
+
+    private func decodePoll(_ poll: CaptureRecord.ModbusPoll, of record: CaptureRecord, source: SourceID) {
+        let bytes = Array("\(poll.table) \(poll.address) \(poll.registers ?? []) \(poll.error ?? "")".utf8)
+        guard let profile = topology.modbusProfiles[source.index] else {
+            reject(
+                record,
+                .malformedCapture,
+                "device '\(record.source)' is not a Modbus device but the line carries a Modbus poll",
+                payload: bytes
+            )
+            return
+        }
+        sequence[source.index] += 1
+        pipeline.noteMessage(source: source, seq: sequence[source.index])
+        sourceCounters[source.index].messages += 1
+        sourceCounters[source.index].lastMessage = record.time
+        metrics[source.index].messages.increment()
+        if poll.error != nil {
+            sourceCounters[source.index].failedPolls += 1
+            return
+        }
+        let values = profile.readings(from: poll)
+        guard !values.isEmpty else {
+            let table = poll.table
+            reject(
+                record,
+                .registerMismatch,
+                "device '\(record.source)': \(table) registers \(poll.address)..<\(poll.address + (poll.registers?.count ?? 0)) "
+                    + "hold none of the registers of profile '\(profile.model)'",
+                payload: bytes
+            )
+            return
+        }
+        for value in values where !value.value.isFinite {
+            reject(record, .implausibleValue, "device '\(record.source)': register \(value.name) is not a number", payload: bytes)
+            return
+        }
+        if let temperature = values.first(where: { $0.name == "temperature" }) {
+            guard Self.plausibleCelsius.contains(temperature.value) else {
+                reject(
+                    record,
+                    .implausibleValue,
+                    "device '\(record.source)': temperature \(temperature.value) °C is outside "
+                        + "\(Self.plausibleCelsius.lowerBound)…\(Self.plausibleCelsius.upperBound) °C (a probe error code?)",
+                    payload: bytes
+                )
+                return
+            }
+            pipeline.process(SensorReading(source: source, seq: sequence[source.index], time: record.time, celsius: temperature.value))
+        }
+        if profile.kind == .rfidReader {
+            decodeLastTag(values, of: record, source: source, payload: bytes)
+        }
+    }
+
+    /// A Modbus RFID reader's last-tag block: a changed `read_count` means the EPC in
+    /// `epc_1` … `epc_N` was read (count − previous) more times; the first poll sets the baseline
+    /// and counts as one read of the tag shown (it is there now). An all-zero EPC is "no tag yet".
+    private func decodeLastTag(_ values: [RegisterReading], of record: CaptureRecord, source: SourceID, payload: [UInt8]) {
+        var byName: [String: Double] = [:]
+        for value in values { byName[value.name] = value.value }
+        guard let count = byName["read_count"].map({ UInt64(max(0, $0)) }) else { return }
+        var words: [UInt16] = []
+        while let word = byName["epc_\(words.count + 1)"] { words.append(UInt16(clamping: Int(word))) }
+        let previous = lastReadCount[source.index]
+        lastReadCount[source.index] = count
+        let reads: UInt64
+        if let previous {
+            guard count != previous else { return }
+            reads = count > previous ? count - previous : count &+ (UInt64(UInt32.max) - previous) &+ 1
+        } else {
+            reads = 1
+        }
+        guard !words.isEmpty, words.contains(where: { $0 != 0 }) else { return }
+        let epc: EPC
+        do {
+            epc = try EPC(bytes: words.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
+            try EPCIdentity.validate(epc)
+        } catch {
+            reject(record, .invalidEPC, "device '\(record.source)': \(error.description)", payload: payload)
+            return
+        }
+        let read = TagRead(
+            source: source,
+            seq: sequence[source.index],
+            time: record.time,
+            epc: epc,
+            antenna: UInt16(clamping: Int(byName["antenna"] ?? 0)),
+            readCount: UInt32(clamping: reads)
+        )
+        pipeline.process(read)
+        metrics[source.index].reads.increment()
     }
 
     /// Records a capture line that could not be parsed at all.

@@ -7,6 +7,8 @@ public struct SiteTopology: Sendable {
     public let sources: NameTable
     /// The payload decoder of each source (nil for devices that are not MQTT readers).
     public let decoders: [PayloadDecoder?]
+    /// The profile of each Modbus device (nil for MQTT devices).
+    public let modbusProfiles: [DeviceProfile?]
     public let readPoints: ReadPointMap
     public let absentAfter: Duration
 
@@ -15,11 +17,13 @@ public struct SiteTopology: Sendable {
         for zone in config.zones { zones.intern(zone.name) }
         var sources = NameTable()
         var decoders: [PayloadDecoder?] = []
+        var modbusProfiles: [DeviceProfile?] = []
         var readPoints = ReadPointMap()
         for device in config.devices {
             let source = SourceID(sources.intern(device.id))
             switch device.connection {
             case .mqtt(let mqtt):
+                modbusProfiles.append(nil)
                 decoders.append(device.profile.payload.map { PayloadDecoder(format: $0, maxPayload: config.maxPayload) })
                 for (antenna, zone) in mqtt.readPoints {
                     if let id = zones.id(of: zone) { readPoints.map(source: source, antenna: antenna, to: ZoneID(id)) }
@@ -29,12 +33,14 @@ public struct SiteTopology: Sendable {
                 }
             case .modbus(let modbus):
                 decoders.append(nil)
+                modbusProfiles.append(device.profile)
                 if let id = zones.id(of: modbus.zone) { readPoints.setDefault(source: source, zone: ZoneID(id)) }
             }
         }
         self.zones = zones
         self.sources = sources
         self.decoders = decoders
+        self.modbusProfiles = modbusProfiles
         self.readPoints = readPoints
         self.absentAfter = config.dedup.absentAfter
     }

@@ -28,17 +28,26 @@ struct LogLevelOption: ExpressibleByArgument {
     static var allValueStrings: [String] { Logger.Level.allCases.map(\.rawValue) }
 }
 
-/// The MQTT sources of a site, or exit with the reason when one cannot be set up.
-func makeSources(_ site: SiteConfig, queue: MessageQueue, logger: Logger) throws -> [MQTTSource] {
-    let modbus = site.devices.filter { if case .modbus = $0.connection { true } else { false } }
-    if !modbus.isEmpty {
-        logger.warning(
-            "Modbus devices are not polled by this build; ignoring them",
-            metadata: ["devices": "\(modbus.map(\.id).joined(separator: ", "))"]
-        )
+/// The inputs of a live gateway: one MQTT source per broker, one Modbus poller for all Modbus
+/// devices (a thread per connection inside), all pushing raw messages into one queue.
+struct DeviceSources {
+    var mqtt: [MQTTSource]
+    var modbus: ModbusPoller?
+
+    /// The services to run, in start order (stopped in reverse, before the consumer listed earlier).
+    var services: [ServiceGroupConfiguration.ServiceConfiguration] {
+        mqtt.map { .init(service: $0) } + (modbus.map { [.init(service: $0)] } ?? [])
     }
+}
+
+/// The sources of a site, or exit with the reason when one cannot be set up.
+func makeSources(_ site: SiteConfig, queue: MessageQueue, logger: Logger) throws -> DeviceSources {
+    let hasModbus = site.devices.contains { if case .modbus = $0.connection { true } else { false } }
     do {
-        return try MQTTSource.make(config: site, queue: queue, logger: logger)
+        let mqtt = try MQTTSource.make(config: site, queue: queue, logger: logger)
+        // Modbus polls are few and small: they always wait for room in the queue.
+        let modbus = hasModbus ? ModbusPoller(config: site, logger: logger) { queue.push($0, policy: .block) } : nil
+        return DeviceSources(mqtt: mqtt, modbus: modbus)
     } catch {
         printError("sortgate: \(error)")
         throw ExitCode(2)

@@ -42,13 +42,13 @@ struct RecordCommand: AsyncParsableCommand {
         let recorder = CaptureRecorderService(writer: writer, queue: queue, logger: logger)
         let sources = try makeSources(site, queue: queue, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: recorder)]
-        services += sources.map { .init(service: $0) }
+        services += sources.services
         if let duration {
             services.append(
                 .init(service: StopAfter(.milliseconds(Int64(duration * 1000))), successTerminationBehavior: .gracefullyShutdownGroup)
             )
         }
-        logger.info("recording", metadata: ["capture": "\(out)", "brokers": "\(sources.count)"])
+        logger.info("recording", metadata: ["capture": "\(out)", "brokers": "\(sources.mqtt.count)"])
         try await runServices(services, logger: logger)
         let dropped = queue.dropped.values.reduce(0, +)
         print("recorded \(recorder.recorded) messages to \(out)" + (dropped > 0 ? " (\(dropped) dropped)" : ""))

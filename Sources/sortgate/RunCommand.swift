@@ -60,7 +60,7 @@ struct RunCommand: AsyncParsableCommand {
         let pipeline = PipelineService(session: session, queue: queue, recorder: recorder, logger: logger)
         let sources = try makeSources(site, queue: queue, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: pipeline)]
-        services += sources.map { .init(service: $0) }
+        services += sources.services
         if let interval = site.statusInterval {
             services.append(
                 .init(service: StatusReporter(interval: interval, logger: logger) { statusLine(pipeline, sources, queue) })
@@ -69,7 +69,8 @@ struct RunCommand: AsyncParsableCommand {
         logger.info(
             "sortgate running",
             metadata: [
-                "site": "\(site.site)", "devices": "\(site.devices.count)", "brokers": "\(sources.count)",
+                "site": "\(site.site)", "devices": "\(site.devices.count)", "brokers": "\(sources.mqtt.count)",
+                "modbus_connections": "\(sources.modbus?.connections.count ?? 0)",
                 "database": "\(site.database)",
             ]
         )
@@ -79,15 +80,18 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 /// One line saying how the live gateway is doing.
-func statusLine(_ pipeline: PipelineService, _ sources: [MQTTSource], _ queue: MessageQueue) -> String {
+func statusLine(_ pipeline: PipelineService, _ devices: DeviceSources, _ queue: MessageQueue) -> String {
     let status = pipeline.status
+    let sources = devices.mqtt
     let connected = sources.filter { $0.isConnected }.count
     let reconnects = sources.reduce(0) { $0 + $1.reconnects }
+    let failedPolls = status.sources.reduce(0) { $0 + $1.failedPolls }
     let dropped = queue.dropped.values.reduce(0, +)
     let depth = queue.depth
     return "messages \(status.session.messages) (rejected \(status.session.rejectedTotal)), "
         + "reads \(status.totals.tagEvents), arrivals \(status.totals.arrivals), moves \(status.totals.moves), "
         + "departures \(status.totals.departures), present \(status.present), "
+        + (devices.modbus == nil ? "" : "sensor readings \(status.totals.sensorReadings), failed polls \(failedPolls), ")
         + "brokers connected \(connected)/\(sources.count), reconnects \(reconnects), dropped \(dropped), "
         + "queue \(depth.current) (max \(depth.highWater))"
         + (status.recorded > 0 ? ", recorded \(status.recorded)" : "")
