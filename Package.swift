@@ -133,6 +133,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Tools/ModbusSimulator",
+            exclude: ["README.md", "demo-coldrooms.yaml"],
             swiftSettings: swiftSettings
         ),
 

@@ -16,6 +16,7 @@ final class LiveGateway: @unchecked Sendable {
     let queue: MessageQueue
     let pipeline: PipelineService
     let sources: [MQTTSource]
+    let poller: ModbusPoller?
     private let group: ServiceGroup
     private var running: Task<Void, any Error>!
 
@@ -28,7 +29,7 @@ final class LiveGateway: @unchecked Sendable {
     ) throws {
         self.config = config
         guard case .sqlite(let path) = config.database else { fatalError("tests use SQLite") }
-        store = try SQLiteStore(path: path, zoneNames: config.zones.map(\.name))
+        store = try SQLiteStore(path: path, zoneNames: config.zones.map(\.name), sourceNames: config.devices.map(\.id))
         queue = MessageQueue(capacity: queueCapacity)
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .warning
@@ -41,9 +42,13 @@ final class LiveGateway: @unchecked Sendable {
             logger: logger
         )
         sources = try MQTTSource.make(config: config, queue: queue, logger: logger)
+        let hasModbus = config.devices.contains { if case .modbus = $0.connection { true } else { false } }
+        let queue = queue
+        poller = hasModbus ? ModbusPoller(config: config, logger: logger) { queue.push($0, policy: .block) } : nil
         group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: pipeline)] + sources.map { .init(service: $0) },
+                services: [.init(service: pipeline)] + sources.map { .init(service: $0) }
+                    + (poller.map { [.init(service: $0)] } ?? []),
                 logger: logger
             )
         )
