@@ -34,4 +34,21 @@ extension SQLiteStore {
             }
         }
     }
+
+    /// The latest reading of every sensor, ordered by sensor.
+    public func latestReadings() throws(SQLiteStoreError) -> [ReadingRecord] {
+        try attempt("reading the latest readings") {
+            try reader.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT r.sensor, r.zone, r.at, r.celsius FROM readings r
+                        JOIN (SELECT sensor, max(at) AS at FROM readings GROUP BY sensor) latest
+                          ON r.sensor = latest.sensor AND r.at = latest.at
+                        ORDER BY r.sensor
+                        """
+                ).map { ReadingRecord(sensor: $0["sensor"], zone: $0["zone"], at: $0["at"], celsius: $0["celsius"]) }
+            }
+        }
+    }
 }

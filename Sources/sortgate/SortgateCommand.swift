@@ -7,6 +7,9 @@ struct SortgateCommand: AsyncParsableCommand {
         commandName: "sortgate",
         abstract: "Ingestion gateway of an automated sorting center: RFID and cold-chain sensors in, "
             + "inventory and transport status out.",
-        subcommands: [RunCommand.self, ReplayCommand.self, RecordCommand.self, CheckConfigCommand.self, InventoryCommand.self]
+        subcommands: [
+            RunCommand.self, ReplayCommand.self, RecordCommand.self, CheckConfigCommand.self, InventoryCommand.self,
+            ReadingsCommand.self,
+        ]
     )
 }
