@@ -31,7 +31,7 @@ demo-replay: build
 ## Runs every test (unit and integration).
 test: deps
 	swift build --build-tests
-	swift test --skip-build
+	swift test --skip-build --no-parallel
 
 check-config: build
 	$(SORTGATE) check-config $(CONFIG)

@@ -217,7 +217,8 @@ struct ModbusSimulatorTests {
                     scale: 0.1
                     curve: {stuck: {at: 0s, curve: {drift: {from: 7.5, per_minute: 100}}}}
             """
-        let simulator = try await ModbusSimulatorProcess(script: script, speed: 60)
+        // At 10× the excursion starts 6 s after start and lasts 6 s: room for a busy machine's first read.
+        let simulator = try await ModbusSimulatorProcess(script: script, speed: 10)
         defer { simulator.stop() }
         let connection = loopbackConnection(port: simulator.port)
         defer { connection.close() }
@@ -234,7 +235,7 @@ struct ModbusSimulatorTests {
         var seen: [Double] = []
         let completed = try await onDedicatedThread { () -> [Double] in
             var values: [Double] = []
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
                 let value = try temperature(1)
                 if values.last != value {
