@@ -46,3 +46,35 @@ struct DemoCaptureReplayTests {
         #expect(inventory.count > 100)
     }
 }
+
+@Suite("Replay pacing")
+struct ReplayPacingTests {
+    @Test("--speed N honours the recorded pacing N times faster; max ignores it")
+    func pacing() async throws {
+        let folder = try TemporaryFolder()
+        let config = try loadConfig("Config/demo.yaml", databaseIn: folder)
+        // Three messages recorded over 2 s; at 4× they take at least 0.5 s to replay.
+        let lines = (0..<3).map { index in
+            #"{"t":"2026-11-28T08:00:0\#(index).000Z","source":"dock-out-reader","topic":"readers/dock-out/events","payload":"{\"data\":{\"antenna\":1,\"idHex\":\"3074257BF7194E400000000\#(index + 1)\",\"eventNum\":\#(index + 1)},\"timestamp\":\"2026-11-28T08:00:0\#(index).000Z\",\"type\":\"SIMPLE\"}"}"#
+        }
+        let capture = folder.path("paced.jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: capture, atomically: true, encoding: .utf8)
+        let zones = config.zones.map(\.name)
+
+        let paced = IngestSession(
+            topology: SiteTopology(config: config),
+            sink: try SQLiteStore(path: folder.path("paced.sqlite"), zoneNames: zones)
+        )
+        let pacedSummary = try await Replayer(speed: .factor(4)).run(files: [capture], into: paced)
+        #expect(pacedSummary.totals.tagEvents == 3)
+        #expect(pacedSummary.elapsed >= .milliseconds(500))
+
+        let fast = IngestSession(
+            topology: SiteTopology(config: config),
+            sink: try SQLiteStore(path: folder.path("fast.sqlite"), zoneNames: zones)
+        )
+        let fastSummary = try await Replayer(speed: .max).run(files: [capture], into: fast)
+        #expect(fastSummary.totals.tagEvents == 3)
+        #expect(fastSummary.totals.arrivals == 3)
+    }
+}
