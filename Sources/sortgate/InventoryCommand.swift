@@ -3,11 +3,6 @@ import Foundation
 import SortgateDevices
 import SortgateStore
 
-/// Output formats of the listing commands.
-enum ListingFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json, csv
-}
-
 /// `sortgate inventory --config F [--zone Z] [--format table|json|csv]`.
 struct InventoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,32 +28,17 @@ struct InventoryCommand: ParsableCommand {
             )
             throw ExitCode(2)
         }
-        guard case .sqlite(let path) = site.database else {
-            printError("sortgate: only SQLite databases are supported by this build")
-            throw ExitCode(2)
-        }
-        let rows: [InventoryRecord]
-        do {
-            rows = try SQLiteStore.openReadOnly(path: path).inventory(zone: zone)
-        } catch {
-            printError("sortgate: \(error)")
-            throw ExitCode(1)
-        }
-        let columns = ["epc", "scheme", "uri", "zone", "status", "first_seen", "zone_since", "last_seen", "reads"]
-        let cells = rows.map {
-            [$0.epc, $0.scheme, $0.uri ?? "", $0.zone, $0.status, $0.firstSeen, $0.zoneSince, $0.lastSeen, "\($0.reads)"]
-        }
-        switch format {
-        case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
-        case .csv:
-            print(CSVTable(header: columns, rows: cells).text, terminator: "")
-        case .table:
-            print(TextTable(header: columns, rows: cells).text)
-            let present = rows.filter { $0.status == "present" }.count
-            print("\(rows.count) EPC(s): \(present) present, \(rows.count - present) departed")
-        }
+        let store = try openDatabaseForReading(site)
+        let rows = try query { try store.inventory(zone: zone) }
+        let present = rows.filter { $0.status == "present" }.count
+        try printListing(
+            rows,
+            columns: ["epc", "scheme", "uri", "zone", "status", "first_seen", "zone_since", "last_seen", "reads"],
+            cells: {
+                [$0.epc, $0.scheme, $0.uri ?? "", $0.zone, $0.status, $0.firstSeen, $0.zoneSince, $0.lastSeen, "\($0.reads)"]
+            },
+            format: format,
+            footer: "\(rows.count) EPC(s): \(present) present, \(rows.count - present) departed"
+        )
     }
 }

@@ -28,30 +28,14 @@ struct ReadingsCommand: ParsableCommand {
             printError("sortgate: no device '\(sensor)' in \(config)")
             throw ExitCode(2)
         }
-        guard case .sqlite(let path) = site.database else {
-            printError("sortgate: only SQLite databases are supported by this build")
-            throw ExitCode(2)
-        }
-        var rows: [ReadingRecord]
-        do {
-            let store = try SQLiteStore.openReadOnly(path: path)
-            rows = latest ? try store.latestReadings() : try store.readings(sensor: sensor)
-        } catch {
-            printError("sortgate: \(error)")
-            throw ExitCode(1)
-        }
+        let store = try openDatabaseForReading(site)
+        var rows = try query { latest ? try store.latestReadings() : try store.readings(sensor: sensor) }
         if latest, let sensor { rows = rows.filter { $0.sensor == sensor } }
-        let columns = ["sensor", "zone", "at", "celsius"]
-        let cells = rows.map { [$0.sensor, $0.zone ?? "", $0.at, String(format: "%.2f", $0.celsius)] }
-        switch format {
-        case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
-        case .csv:
-            print(CSVTable(header: columns, rows: cells).text, terminator: "")
-        case .table:
-            print(TextTable(header: columns, rows: cells).text)
-        }
+        try printListing(
+            rows,
+            columns: ["sensor", "zone", "at", "celsius"],
+            cells: { [$0.sensor, $0.zone ?? "", $0.at, String(format: "%.2f", $0.celsius)] },
+            format: format
+        )
     }
 }
