@@ -180,7 +180,12 @@ public final class IngestSession {
             return
         }
         for value in values where !value.value.isFinite {
-            reject(record, .implausibleValue, "device '\(record.source)': register \(value.name) is not a number", payload: bytes)
+            reject(
+                record,
+                .implausibleValue,
+                "device '\(record.source)': register \(value.name) is not a number",
+                payload: bytes
+            )
             return
         }
         if let temperature = values.first(where: { $0.name == "temperature" }) {
@@ -194,7 +199,14 @@ public final class IngestSession {
                 )
                 return
             }
-            pipeline.process(SensorReading(source: source, seq: sequence[source.index], time: record.time, celsius: temperature.value))
+            pipeline.process(
+                SensorReading(
+                    source: source,
+                    seq: sequence[source.index],
+                    time: record.time,
+                    celsius: temperature.value
+                )
+            )
         }
         if profile.kind == .rfidReader {
             decodeLastTag(values, of: record, source: source, payload: bytes)
@@ -204,7 +216,12 @@ public final class IngestSession {
     /// A Modbus RFID reader's last-tag block: a changed `read_count` means the EPC in
     /// `epc_1` … `epc_N` was read (count − previous) more times; the first poll sets the baseline
     /// and counts as one read of the tag shown (it is there now). An all-zero EPC is "no tag yet".
-    private func decodeLastTag(_ values: [RegisterReading], of record: CaptureRecord, source: SourceID, payload: [UInt8]) {
+    private func decodeLastTag(
+        _ values: [RegisterReading],
+        of record: CaptureRecord,
+        source: SourceID,
+        payload: [UInt8]
+    ) {
         var byName: [String: Double] = [:]
         for value in values { byName[value.name] = value.value }
         guard let count = byName["read_count"].map({ UInt64(max(0, $0)) }) else { return }

@@ -1,7 +1,7 @@
-public import SortgateCore
-import DequeModule
 import CoreMetrics
+import DequeModule
 import Foundation
+public import SortgateCore
 
 /// The bounded multi-producer, single-consumer queue of raw device messages between the
 /// drivers (network threads) and the pipeline (one consumer thread).

@@ -24,7 +24,9 @@ public struct SiteTopology: Sendable {
             switch device.connection {
             case .mqtt(let mqtt):
                 modbusProfiles.append(nil)
-                decoders.append(device.profile.payload.map { PayloadDecoder(format: $0, maxPayload: config.maxPayload) })
+                decoders.append(
+                    device.profile.payload.map { PayloadDecoder(format: $0, maxPayload: config.maxPayload) }
+                )
                 for (antenna, zone) in mqtt.readPoints {
                     if let id = zones.id(of: zone) { readPoints.map(source: source, antenna: antenna, to: ZoneID(id)) }
                 }

@@ -30,7 +30,9 @@ extension SQLiteStore {
                 } else {
                     rows = try Row.fetchAll(db.cachedStatement(sql: select + " ORDER BY at, id"))
                 }
-                return rows.map { ReadingRecord(sensor: $0["sensor"], zone: $0["zone"], at: $0["at"], celsius: $0["celsius"]) }
+                return rows.map {
+                    ReadingRecord(sensor: $0["sensor"], zone: $0["zone"], at: $0["at"], celsius: $0["celsius"])
+                }
             }
         }
     }

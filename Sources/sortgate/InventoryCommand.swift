@@ -35,7 +35,10 @@ struct InventoryCommand: ParsableCommand {
             rows,
             columns: ["epc", "scheme", "uri", "zone", "status", "first_seen", "zone_since", "last_seen", "reads"],
             cells: {
-                [$0.epc, $0.scheme, $0.uri ?? "", $0.zone, $0.status, $0.firstSeen, $0.zoneSince, $0.lastSeen, "\($0.reads)"]
+                [
+                    $0.epc, $0.scheme, $0.uri ?? "", $0.zone, $0.status, $0.firstSeen, $0.zoneSince, $0.lastSeen,
+                    "\($0.reads)",
+                ]
             },
             format: format,
             footer: "\(rows.count) EPC(s): \(present) present, \(rows.count - present) departed"

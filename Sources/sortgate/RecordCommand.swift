@@ -45,7 +45,10 @@ struct RecordCommand: AsyncParsableCommand {
         services += sources.services
         if let duration {
             services.append(
-                .init(service: StopAfter(.milliseconds(Int64(duration * 1000))), successTerminationBehavior: .gracefullyShutdownGroup)
+                .init(
+                    service: StopAfter(.milliseconds(Int64(duration * 1000))),
+                    successTerminationBehavior: .gracefullyShutdownGroup
+                )
             )
         }
         logger.info("recording", metadata: ["capture": "\(out)", "brokers": "\(sources.mqtt.count)"])

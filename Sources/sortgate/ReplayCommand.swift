@@ -67,7 +67,8 @@ extension ReplaySummary {
             "rejected \(session.rejectedTotal)"
                 + (session.rejected.isEmpty
                     ? ""
-                    : ": " + session.rejected.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }
+                    : ": "
+                        + session.rejected.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }
                         .joined(separator: ", ")),
             "redelivered \(redelivered) (not counted twice), unmapped read points \(unmappedReads)",
             "arrivals \(totals.arrivals), moves \(totals.moves), departures \(totals.departures)",
@@ -75,7 +76,9 @@ extension ReplaySummary {
         ]
         if let last = lastEventTime { lines.append("clock stopped at \(last.rfc3339)") }
         if session.readerOverflows > 0 {
-            lines.append("warning: readers reported \(session.readerOverflows) buffer overflow(s): reads were lost upstream")
+            lines.append(
+                "warning: readers reported \(session.readerOverflows) buffer overflow(s): reads were lost upstream"
+            )
         }
         return lines.joined(separator: "\n")
     }

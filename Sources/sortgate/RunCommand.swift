@@ -42,7 +42,9 @@ struct RunCommand: AsyncParsableCommand {
                 metadata: ["epcs": "\(saved.entries.count)", "present": "\(present)", "skipped": "\(saved.skipped)"]
             )
             if saved.skipped > 0 {
-                logger.warning("\(saved.skipped) inventory rows name zones no longer in the config; they are not tracked")
+                logger.warning(
+                    "\(saved.skipped) inventory rows name zones no longer in the config; they are not tracked"
+                )
             }
         } catch {
             printError("sortgate: \(error)")
@@ -63,7 +65,9 @@ struct RunCommand: AsyncParsableCommand {
         services += sources.services
         if let interval = site.statusInterval {
             services.append(
-                .init(service: StatusReporter(interval: interval, logger: logger) { statusLine(pipeline, sources, queue) })
+                .init(
+                    service: StatusReporter(interval: interval, logger: logger) { statusLine(pipeline, sources, queue) }
+                )
             )
         }
         logger.info(
@@ -91,7 +95,8 @@ func statusLine(_ pipeline: PipelineService, _ devices: DeviceSources, _ queue: 
     return "messages \(status.session.messages) (rejected \(status.session.rejectedTotal)), "
         + "reads \(status.totals.tagEvents), arrivals \(status.totals.arrivals), moves \(status.totals.moves), "
         + "departures \(status.totals.departures), present \(status.present), "
-        + (devices.modbus == nil ? "" : "sensor readings \(status.totals.sensorReadings), failed polls \(failedPolls), ")
+        + (devices.modbus == nil
+            ? "" : "sensor readings \(status.totals.sensorReadings), failed polls \(failedPolls), ")
         + "brokers connected \(connected)/\(sources.count), reconnects \(reconnects), dropped \(dropped), "
         + "queue \(depth.current) (max \(depth.highWater))"
         + (status.recorded > 0 ? ", recorded \(status.recorded)" : "")

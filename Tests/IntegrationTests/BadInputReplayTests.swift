@@ -45,11 +45,18 @@ struct BadInputReplayTests {
             "t": "2026-11-28T08:00:\(String(format: "%02d", second)).005000000Z", "source": source,
             "topic": "readers/\(source)", "payload": payload,
         ]
-        return String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        return String(
+            decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]),
+            as: UTF8.self
+        )
     }
 
     static func zebra(_ second: Int, data: String) -> String {
-        line(second, "zebra", #"{"data":{\#(data)},"timestamp":"2026-11-28T09:00:\#(String(format: "%02d", second)).000+0100","type":"SIMPLE"}"#)
+        line(
+            second,
+            "zebra",
+            #"{"data":{\#(data)},"timestamp":"2026-11-28T09:00:\#(String(format: "%02d", second)).000+0100","type":"SIMPLE"}"#
+        )
     }
 
     @Test("Each bad message is rejected, counted and quarantined; the next good one is processed")
@@ -75,10 +82,17 @@ struct BadInputReplayTests {
             ("this is not a capture line", .malformedCapture),
             (Self.line(17, "forklift-reader", #"{"data":{}}"#), .unknownSource),
             (
-                Self.line(19, "zebra", #"{"data":{"antenna":1,"idHex":"3074257BF7194E4000001A85"},"timestamp":"yesterday"}"#),
+                Self.line(
+                    19,
+                    "zebra",
+                    #"{"data":{"antenna":1,"idHex":"3074257BF7194E4000001A85"},"timestamp":"yesterday"}"#
+                ),
                 .invalidTimestamp
             ),
-            (Self.line(21, "impinj", #"{"timestamp":"2026-11-28T08:00:21Z","tagInventoryEvent":{"antennaPort":1}}"#), .missingField),
+            (
+                Self.line(21, "impinj", #"{"timestamp":"2026-11-28T08:00:21Z","tagInventoryEvent":{"antennaPort":1}}"#),
+                .missingField
+            ),
         ]
         var lines: [String] = []
         var goodEPCs: [String] = []

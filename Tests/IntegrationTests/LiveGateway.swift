@@ -59,8 +59,9 @@ final class LiveGateway: @unchecked Sendable {
     func waitUntilSubscribed() async throws {
         let subscriptions = config.devices.count
         let ready = await eventually(timeout: .seconds(15)) {
-            sources.allSatisfy { $0.isConnected } && sources.reduce(0) { $0 + $1.statistics.subscriptionsGranted }
-                >= subscriptions
+            sources.allSatisfy { $0.isConnected }
+                && sources.reduce(0) { $0 + $1.statistics.subscriptionsGranted }
+                    >= subscriptions
         }
         if !ready { throw TestSupportError("gateway did not connect and subscribe within 15 s") }
     }
@@ -106,7 +107,8 @@ func publishCapture(
 }
 
 /// Publishes messages in order, awaiting each acknowledgement.
-func publish(_ messages: [(String, [UInt8])], port: Int, qos: Int = 1, clientID: String = "test-publisher") async throws {
+func publish(_ messages: [(String, [UInt8])], port: Int, qos: Int = 1, clientID: String = "test-publisher") async throws
+{
     var logger = Logger(label: "test-publisher")
     logger.logLevel = .warning
     let client = MQTTClient(

@@ -11,7 +11,9 @@ import Testing
 struct LiveMQTTTests {
     let capture = repositoryRoot.appendingPathComponent("Tools/captures/demo.jsonl").path
 
-    @Test("Readers of both formats publish the demo shift; the inventory is what the scenario says and what a replay of the recording gives")
+    @Test(
+        "Readers of both formats publish the demo shift; the inventory is what the scenario says and what a replay of the recording gives"
+    )
     func liveEqualsScenarioAndReplay() async throws {
         let broker = try await MosquittoBroker()
         let folder = try TemporaryFolder()
@@ -147,7 +149,9 @@ struct LiveMQTTTests {
         #expect(gateway.queue.depth.highWater <= 8)
     }
 
-    @Test("TLS: with the right CA and a client certificate the gateway connects; with the wrong CA it refuses and retries")
+    @Test(
+        "TLS: with the right CA and a client certificate the gateway connects; with the wrong CA it refuses and retries"
+    )
     func tls() async throws {
         let certificates = try TestCertificates.generate()
         let broker = try await MosquittoBroker(tls: .init(certificates))
@@ -168,7 +172,11 @@ struct LiveMQTTTests {
         let wrong = try TestCertificates.generate()
         var wrongConfig = config
         wrongConfig.database = .sqlite(path: folder.path("wrong.sqlite"))
-        wrongConfig.brokers["site"]!.tls = TLSConfig(ca: wrong.caFile, cert: wrong.clientCertFile, key: wrong.clientKeyFile)
+        wrongConfig.brokers["site"]!.tls = TLSConfig(
+            ca: wrong.caFile,
+            cert: wrong.clientCertFile,
+            key: wrong.clientKeyFile
+        )
         let refused = try LiveGateway(config: wrongConfig)
         let retried = await eventually(timeout: .seconds(15)) {
             refused.sources[0].statistics.connectionAttempts >= 3

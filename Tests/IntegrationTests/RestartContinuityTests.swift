@@ -13,7 +13,10 @@ struct RestartContinuityTests {
         let folder = try TemporaryFolder()
         let config = try loadConfig("Config/demo.yaml", databaseIn: folder)
         let capture = repositoryRoot.appendingPathComponent("Tools/captures/demo.jsonl").path
-        let lines = try String(contentsOfFile: capture, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
+        let lines = try String(contentsOfFile: capture, encoding: .utf8).split(
+            separator: "\n",
+            omittingEmptySubsequences: true
+        )
         #expect(lines.count == 6741)
         let firstHalf = folder.path("first.jsonl")
         let secondHalf = folder.path("second.jsonl")

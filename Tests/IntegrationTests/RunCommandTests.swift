@@ -19,14 +19,18 @@ struct RunCommandTests {
         try Self.writeSiteConfig(port: broker.port, folder: folder)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["record", "--config", folder.path("site.yaml"), "--out", folder.path("rec.jsonl"), "--duration", "4"]
+        process.arguments = [
+            "record", "--config", folder.path("site.yaml"), "--out", folder.path("rec.jsonl"), "--duration", "4",
+        ]
         FileManager.default.createFile(atPath: folder.path("stderr.log"), contents: nil)
         process.standardError = try FileHandle(forWritingTo: folder.url.appendingPathComponent("stderr.log"))
         let output = Pipe()
         process.standardOutput = output
         try process.runWithDefaultSignalMask()
         let log = { (try? String(contentsOfFile: folder.path("stderr.log"), encoding: .utf8)) ?? "" }
-        #expect(await eventually(timeout: .seconds(20)) { log().contains("MQTT subscribed to 'readers/dock-out/events'") })
+        #expect(
+            await eventually(timeout: .seconds(20)) { log().contains("MQTT subscribed to 'readers/dock-out/events'") }
+        )
 
         let capture = repositoryRoot.appendingPathComponent("Tools/captures/demo.jsonl").path
         let published = try await publishCapture(capture, port: broker.port, range: 0..<200)
@@ -51,9 +55,13 @@ struct RunCommandTests {
     /// The demo config with its broker on `port`, its database, and absolute profile paths.
     static func writeSiteConfig(port: Int, folder: TemporaryFolder) throws {
         let demo = try String(contentsOf: repositoryRoot.appendingPathComponent("Config/demo.yaml"), encoding: .utf8)
-        let site = demo
+        let site =
+            demo
             .replacingOccurrences(of: "port: 18830", with: "port: \(port)")
-            .replacingOccurrences(of: "sqlite: ../demo-data/sortgate.sqlite", with: "sqlite: \(folder.path("live.sqlite"))")
+            .replacingOccurrences(
+                of: "sqlite: ../demo-data/sortgate.sqlite",
+                with: "sqlite: \(folder.path("live.sqlite"))"
+            )
             .replacingOccurrences(
                 of: "profiles_path: [../Devices]",
                 with: "profiles_path: [\(repositoryRoot.appendingPathComponent("Devices").path)]"
@@ -81,11 +89,15 @@ struct RunCommandTests {
         try process.runWithDefaultSignalMask()
         defer { if process.isRunning { process.interrupt() } }
         let log = { (try? String(contentsOfFile: folder.path("stderr.log"), encoding: .utf8)) ?? "" }
-        #expect(await eventually(timeout: .seconds(20)) { log().contains("MQTT subscribed to 'readers/dock-out/events'") })
+        #expect(
+            await eventually(timeout: .seconds(20)) { log().contains("MQTT subscribed to 'readers/dock-out/events'") }
+        )
 
         let capture = repositoryRoot.appendingPathComponent("Tools/captures/demo.jsonl").path
         let published = try await publishCapture(capture, port: broker.port, range: 0..<1500)
-        let lines = { (try? String(contentsOfFile: folder.path("rec.jsonl"), encoding: .utf8))?.split(separator: "\n").count ?? 0 }
+        let lines = {
+            (try? String(contentsOfFile: folder.path("rec.jsonl"), encoding: .utf8))?.split(separator: "\n").count ?? 0
+        }
         #expect(await eventually(timeout: .seconds(30)) { lines() >= published })
 
         process.terminate()

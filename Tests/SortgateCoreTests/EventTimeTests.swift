@@ -33,13 +33,19 @@ struct EventTimeTests {
         #expect(try EventTime(rfc3339: "1969-12-31T23:59:59.5Z").nanoseconds == -500_000_000)
     }
 
-    @Test("Rejected timestamps say why", arguments: [
-        ("2023-06-28T07:24:00", "no time zone offset (expected Z or ±hh:mm)"),
-        ("2023-06-28", "too short for YYYY-MM-DDThh:mm:ss"),
-        ("2023-13-28T07:24:00Z", "expected YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm|±hhmm) with valid field values"),
-        ("2023-02-29T07:24:00Z", "expected YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm|±hhmm) with valid field values"),
-        ("2023-06-28T07:24:00.Z", "expected YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm|±hhmm) with valid field values"),
-    ])
+    @Test(
+        "Rejected timestamps say why",
+        arguments: [
+            ("2023-06-28T07:24:00", "no time zone offset (expected Z or ±hh:mm)"),
+            ("2023-06-28", "too short for YYYY-MM-DDThh:mm:ss"),
+            ("2023-13-28T07:24:00Z", "expected YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm|±hhmm) with valid field values"),
+            ("2023-02-29T07:24:00Z", "expected YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm|±hhmm) with valid field values"),
+            (
+                "2023-06-28T07:24:00.Z",
+                "expected YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm|±hhmm) with valid field values"
+            ),
+        ]
+    )
     func rejected(text: String, reason: String) {
         #expect(throws: EventTime.ParseError(text: text, reason: reason)) {
             try EventTime(rfc3339: text)

@@ -135,7 +135,15 @@ struct PresenceTrackerRestoreTests {
     func continues() {
         var tracker = PresenceTracker(absentAfter: .seconds(30))
         tracker.restore(
-            InventoryEntry(epc: epc, zone: dock, status: .present, firstSeen: t(0), zoneSince: t(0), lastSeen: t(10), reads: 7)
+            InventoryEntry(
+                epc: epc,
+                zone: dock,
+                status: .present,
+                firstSeen: t(0),
+                zoneSince: t(0),
+                lastSeen: t(10),
+                reads: 7
+            )
         )
         #expect(tracker.clock == t(10))
         #expect(tracker.presentCount == 1)
@@ -151,7 +159,15 @@ struct PresenceTrackerRestoreTests {
     func departsAfterLongStop() {
         var tracker = PresenceTracker(absentAfter: .seconds(30))
         tracker.restore(
-            InventoryEntry(epc: epc, zone: dock, status: .present, firstSeen: t(0), zoneSince: t(0), lastSeen: t(10), reads: 7)
+            InventoryEntry(
+                epc: epc,
+                zone: dock,
+                status: .present,
+                firstSeen: t(0),
+                zoneSince: t(0),
+                lastSeen: t(10),
+                reads: 7
+            )
         )
         var out: [Movement] = []
         tracker.advance(to: t(3600), into: &out)

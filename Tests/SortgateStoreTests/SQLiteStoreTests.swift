@@ -558,7 +558,9 @@ struct SQLiteStoreTests {
 struct SQLiteStoreReadingsTests {
     @Test("Readings are stored with their sensor and zone names, once per (sensor, at)")
     func readings() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sortgate-readings-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sortgate-readings-\(UUID().uuidString)"
+        )
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("db.sqlite").path
         let store = try SQLiteStore(path: path, zoneNames: ["dock", "cold-room-a"], sourceNames: ["reader", "t1"])

@@ -38,7 +38,9 @@ struct ReaderSimulatorCommand: AsyncParsableCommand {
     var limit: Int?
 
     func validate() throws {
-        guard ReplaySpeed(argument: speed) != nil else { throw ValidationError("--speed must be 'max' or a positive number") }
+        guard ReplaySpeed(argument: speed) != nil else {
+            throw ValidationError("--speed must be 'max' or a positive number")
+        }
         guard (0...2).contains(qos) else { throw ValidationError("--qos must be 0, 1 or 2") }
     }
 

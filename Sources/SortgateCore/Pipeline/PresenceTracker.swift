@@ -66,7 +66,9 @@ public struct PresenceTracker: Sendable {
                 presentCount -= 1
                 markDirty(&entry, next.epc)
                 entries[next.epc] = entry
-                movements.append(Movement(epc: next.epc, kind: .departure, from: entry.zone, to: nil, at: entry.lastSeen))
+                movements.append(
+                    Movement(epc: next.epc, kind: .departure, from: entry.zone, to: nil, at: entry.lastSeen)
+                )
             } else {
                 deadlines.insert(Deadline(due: due, epc: next.epc))
             }

@@ -1,5 +1,5 @@
-public import SortgateCore
 import Foundation
+public import SortgateCore
 
 /// One line of a capture file: one raw device message (or Modbus poll) as it arrived.
 ///
@@ -33,7 +33,13 @@ public struct CaptureRecord: Hashable, Sendable {
     public var payload: [UInt8]?
     public var modbus: ModbusPoll?
 
-    public init(time: EventTime, source: String, topic: String? = nil, payload: [UInt8]? = nil, modbus: ModbusPoll? = nil) {
+    public init(
+        time: EventTime,
+        source: String,
+        topic: String? = nil,
+        payload: [UInt8]? = nil,
+        modbus: ModbusPoll? = nil
+    ) {
         self.time = time
         self.source = source
         self.topic = topic

@@ -1,5 +1,5 @@
-public import SortgateCore
 import Foundation
+public import SortgateCore
 
 /// Appends capture records to a JSON Lines file in the DESIGN.md capture format.
 ///

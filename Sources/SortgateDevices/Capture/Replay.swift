@@ -1,5 +1,5 @@
-public import SortgateCore
 import Foundation
+public import SortgateCore
 
 /// How fast a replay goes.
 public enum ReplaySpeed: Hashable, Sendable, CustomStringConvertible {

@@ -1,9 +1,9 @@
 import CoreMetrics
 import Foundation
 public import Logging
+public import ServiceLifecycle
 public import SortgateCore
 public import SortgateMQTT
-public import ServiceLifecycle
 
 /// The MQTT devices of one broker: one `MQTTClient` subscribed to every device topic at its
 /// QoS, turning each message into a `CaptureRecord` (arrival time, device, topic, the payload

@@ -122,7 +122,9 @@ public final class PipelineService: Service, @unchecked Sendable {
         while true {
             if let error {
                 logger.error("sink write failed: \(error); retrying the same batch in \(delay)")
-                Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+                Thread.sleep(
+                    forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+                )
                 delay = min(delay * 2, .seconds(10))
             }
             do {
