@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import SortgateDevices
+import SortgateStore
+
+/// Output formats of the listing commands.
+enum ListingFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv
+}
+
+/// Opens the configured database read-only for a listing command, or exits with the reason.
+func openDatabaseForReading(_ site: SiteConfig) throws -> SQLiteStore {
+    guard case .sqlite(let path) = site.database else {
+        printError("sortgate: only SQLite databases are supported by this build")
+        throw ExitCode(2)
+    }
+    do {
+        return try SQLiteStore.openReadOnly(path: path)
+    } catch {
+        printError("sortgate: \(error)")
+        throw ExitCode(1)
+    }
+}
+
+/// Runs a query of a listing command, exiting with the reason when it fails.
+func query<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        printError("sortgate: \(error)")
+        throw ExitCode(1)
+    }
+}
+
+/// Prints rows as a table, CSV (with `columns` as header) or JSON (the records themselves, keyed
+/// by the database's column names). `footer` follows a table.
+func printListing<Row: Encodable>(
+    _ rows: [Row],
+    columns: [String],
+    cells: (Row) -> [String],
+    format: ListingFormat,
+    footer: String? = nil
+) throws {
+    switch format {
+    case .json:
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+    case .csv:
+        print(CSVTable(header: columns, rows: rows.map(cells)).text, terminator: "")
+    case .table:
+        print(TextTable(header: columns, rows: rows.map(cells)).text)
+        if let footer { print(footer) }
+    }
+}
