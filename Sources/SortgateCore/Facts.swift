@@ -92,20 +92,26 @@ public struct FactBatch: Sendable {
     public var inventory: [InventoryEntry]
     public var quarantine: [QuarantinedMessage]
     public var readings: [ReadingFact]
+    /// Cold-chain alert transitions, in the order they happened.
+    public var alerts: [AlertFact]
 
     public init(
         movements: [Movement] = [],
         inventory: [InventoryEntry] = [],
         quarantine: [QuarantinedMessage] = [],
-        readings: [ReadingFact] = []
+        readings: [ReadingFact] = [],
+        alerts: [AlertFact] = []
     ) {
         self.movements = movements
         self.inventory = inventory
         self.quarantine = quarantine
         self.readings = readings
+        self.alerts = alerts
     }
 
-    public var isEmpty: Bool { movements.isEmpty && inventory.isEmpty && quarantine.isEmpty && readings.isEmpty }
+    public var isEmpty: Bool {
+        movements.isEmpty && inventory.isEmpty && quarantine.isEmpty && readings.isEmpty && alerts.isEmpty
+    }
 }
 
 /// Where the pipeline's facts go: SQLite, PostgreSQL, an upstream broker.

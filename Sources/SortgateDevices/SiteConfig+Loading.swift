@@ -364,7 +364,7 @@ final class SiteConfigLoader {
     func readTemperatureClass(_ node: YAMLNode, _ path: String) -> TemperatureClass? {
         guard var map = YAMLMapping(node, path: path, expected: "a range such as {min: 2, max: 8}", log: log)
         else { return nil }
-        map.reportUnknownKeys(known: ["min", "max", "alarm_delay", "clear_hysteresis"])
+        map.reportUnknownKeys(known: ["min", "max", "alarm_delay", "clear_hysteresis", "offline_after"])
         let min = map.optional("min") { $0.number($1, expected: "a temperature in °C", log: log) }
         let max = map.optional("max") { $0.number($1, expected: "a temperature in °C", log: log) }
         if !map.contains("min"), !map.contains("max") {
@@ -374,6 +374,7 @@ final class SiteConfigLoader {
             log.error(at: node, path: map.path("max"), "max (\(max)) must be above min (\(min))")
         }
         let alarmDelay = map.optional("alarm_delay") { $0.duration($1, log: log) }
+        let offlineAfter = map.optional("offline_after") { $0.duration($1, log: log) }
         let hysteresis = map.optional("clear_hysteresis") { node, path -> Double? in
             guard let value = node.number(path, expected: "a temperature difference in °C", log: log) else {
                 return nil
@@ -401,7 +402,8 @@ final class SiteConfigLoader {
             min: min,
             max: max,
             alarmDelay: alarmDelay ?? .seconds(300),
-            clearHysteresis: hysteresis ?? 0.5
+            clearHysteresis: hysteresis ?? 0.5,
+            offlineAfter: offlineAfter ?? .seconds(600)
         )
     }
 

@@ -307,17 +307,22 @@ public struct TemperatureClass: Sendable, Hashable {
     /// How far back inside the range (°C) a reading must come to clear an excursion (default 0.5),
     /// so that a sensor hovering at the limit does not raise and clear alarms over and over.
     public var clearHysteresis: Double
+    /// A sensor of a zone of this class that sends no reading for this long raises a
+    /// `sensor-offline` alert (default 10 min; config `offline_after`).
+    public var offlineAfter: Duration
 
     public init(
         min: Double? = nil,
         max: Double? = nil,
         alarmDelay: Duration = .seconds(300),
-        clearHysteresis: Double = 0.5
+        clearHysteresis: Double = 0.5,
+        offlineAfter: Duration = .seconds(600)
     ) {
         self.min = min
         self.max = max
         self.alarmDelay = alarmDelay
         self.clearHysteresis = clearHysteresis
+        self.offlineAfter = offlineAfter
     }
 }
 

@@ -11,6 +11,8 @@ public struct SiteTopology: Sendable {
     public let modbusProfiles: [DeviceProfile?]
     public let readPoints: ReadPointMap
     public let absentAfter: Duration
+    /// The cold-chain rules: sensors in zones with a temperature class.
+    public let coldChain: ColdChainMonitor
 
     public init(config: SiteConfig) {
         var zones = NameTable()
@@ -45,6 +47,29 @@ public struct SiteTopology: Sendable {
         self.modbusProfiles = modbusProfiles
         self.readPoints = readPoints
         self.absentAfter = config.dedup.absentAfter
+        var sensorZones: [SourceID: ZoneID] = [:]
+        for (index, device) in config.devices.enumerated() {
+            guard case .modbus(let modbus) = device.connection, device.profile.kind == .temperatureSensor,
+                let zone = zones.id(of: modbus.zone)
+            else { continue }
+            sensorZones[SourceID(index)] = ZoneID(zone)
+        }
+        var zoneClasses: [ZoneID: ColdChainMonitor.ZoneClass] = [:]
+        for zone in config.zones {
+            // The config loader has checked the class exists and its limits are consistent.
+            guard let name = zone.temperatureClass, let id = zones.id(of: zone.name),
+                let temperatureClass = config.coldChain.classes[name],
+                let limits = try? TemperatureLimits(
+                    min: temperatureClass.min,
+                    max: temperatureClass.max,
+                    alarmDelay: temperatureClass.alarmDelay,
+                    clearHysteresis: temperatureClass.clearHysteresis,
+                    offlineAfter: temperatureClass.offlineAfter
+                )
+            else { continue }
+            zoneClasses[ZoneID(id)] = ColdChainMonitor.ZoneClass(name: name, limits: limits)
+        }
+        self.coldChain = ColdChainMonitor(sensors: sensorZones, zoneClasses: zoneClasses)
     }
 
     /// The id of the device named `name`, if configured.
@@ -55,7 +80,12 @@ public struct SiteTopology: Sendable {
     /// A fresh pipeline for this site.
     public func makePipeline() -> Pipeline {
         Pipeline(
-            configuration: .init(absentAfter: absentAfter, readPoints: readPoints, sourceCount: sources.count)
+            configuration: .init(
+                absentAfter: absentAfter,
+                readPoints: readPoints,
+                sourceCount: sources.count,
+                coldChain: coldChain
+            )
         )
     }
 }

@@ -70,6 +70,31 @@ extension SQLiteStore {
                     """
             )
         }
+        migrator.registerMigration("v3-alerts") { db in
+            // One row per alert; `id` is the alert's deterministic id (kind, subject, start), so a
+            // replay updates the same rows. An operator's acknowledgement survives later updates.
+            try db.execute(
+                sql: """
+                    CREATE TABLE alerts (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        kind TEXT NOT NULL
+                            CHECK (kind IN ('excursion-high', 'excursion-low', 'cumulative', 'sensor-offline')),
+                        subject TEXT NOT NULL,
+                        sensor TEXT,
+                        zone TEXT,
+                        class TEXT,
+                        container TEXT,
+                        started_at TEXT NOT NULL,
+                        confirmed_at TEXT NOT NULL,
+                        cleared_at TEXT,
+                        peak_celsius REAL,
+                        status TEXT NOT NULL CHECK (status IN ('active', 'cleared', 'acknowledged')),
+                        acknowledged_at TEXT
+                    );
+                    CREATE INDEX alerts_status ON alerts (status, confirmed_at);
+                    """
+            )
+        }
         return migrator
     }
 }

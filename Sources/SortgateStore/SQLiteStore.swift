@@ -34,7 +34,7 @@ public final class SQLiteStore: FactSink {
     static let writerCacheKiB = 32 * 1024
 
     /// Nil for a store opened read-only.
-    private let writer: DatabasePool?
+    let writer: DatabasePool?
     /// Reads go through the pool's reader connections (snapshot isolation, concurrent with the
     /// writer), or through a single read-only connection for `openReadOnly(path:)`.
     let reader: any DatabaseReader
@@ -166,6 +166,7 @@ public final class SQLiteStore: FactSink {
                 try self.insertMovements(batch.movements, db)
                 try self.upsertInventory(batch.inventory, db)
                 try self.insertReadings(batch.readings, db)
+                try self.upsertAlerts(batch.alerts, db)
                 if !batch.quarantine.isEmpty {
                     try Self.insertQuarantine(batch.quarantine, db)
                     try Self.trimQuarantine(db, keeping: self.quarantineLimit)
@@ -191,6 +192,20 @@ public final class SQLiteStore: FactSink {
             try check(movement.to)
         }
         for entry in batch.inventory { try check(entry.zone) }
+        for alert in batch.alerts {
+            try check(alert.zone)
+            if case .zone(let zone) = alert.event.subject { try check(zone) }
+            if let sensor = alert.sensor ?? { if case .sensor(let s) = alert.event.subject { s } else { nil } }(),
+                sensor.index >= sourceNames.count
+            {
+                throw SQLiteStoreError(
+                    kind: .invalidArgument,
+                    path: path,
+                    message: "an alert names source id \(sensor.rawValue) but the store knows only "
+                        + "\(sourceNames.count) devices; the store must be given the pipeline's source names"
+                )
+            }
+        }
         for reading in batch.readings {
             try check(reading.zone)
             guard reading.sensor.index >= sourceNames.count else { continue }
@@ -252,6 +267,45 @@ public final class SQLiteStore: FactSink {
                 entry.zoneSince.rfc3339,
                 entry.lastSeen.rfc3339,
                 Int64(clamping: entry.reads),
+            ])
+        }
+    }
+
+    private func upsertAlerts(_ alerts: [AlertFact], _ db: Database) throws {
+        if alerts.isEmpty { return }
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO alerts (id, kind, subject, sensor, zone, class, container, started_at, confirmed_at,
+                                    cleared_at, peak_celsius, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET
+                    zone = coalesce(excluded.zone, alerts.zone),
+                    cleared_at = excluded.cleared_at,
+                    peak_celsius = excluded.peak_celsius,
+                    status = CASE alerts.status WHEN 'acknowledged' THEN 'acknowledged' ELSE excluded.status END
+                """
+        )
+        for fact in alerts {
+            let event = fact.event
+            let subject: String
+            switch event.subject {
+            case .sensor(let sensor): subject = "sensor:" + sourceNames[sensor.index]
+            case .zone(let zone): subject = "zone:" + zoneNames[zone.index]
+            case .container(let epc): subject = "container:" + epc.hex
+            }
+            try statement.execute(arguments: [
+                event.id.fingerprintHex,
+                event.kind.rawValue,
+                subject,
+                fact.sensor.map { sourceNames[$0.index] },
+                fact.zone.map { zoneNames[$0.index] },
+                fact.className,
+                fact.container?.hex,
+                event.startedAt.rfc3339,
+                event.confirmedAt.rfc3339,
+                event.clearedAt?.rfc3339,
+                event.peakCelsius,
+                event.clearedAt == nil ? "active" : "cleared",
             ])
         }
     }

@@ -74,7 +74,7 @@ struct SQLiteStoreTests {
         )
     }
 
-    @Test("the migrations create exactly the four tables, their columns and indexes, in WAL mode")
+    @Test("the migrations create exactly the five tables, their columns and indexes, in WAL mode")
     func schema() throws {
         try withDatabasePath { path in
             _ = try SQLiteStore(path: path, zoneNames: zones)
@@ -82,7 +82,7 @@ struct SQLiteStoreTests {
                 path,
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
             ).map { $0["name"] as String }
-            #expect(tables == ["grdb_migrations", "inventory", "movements", "quarantine", "readings"])
+            #expect(tables == ["alerts", "grdb_migrations", "inventory", "movements", "quarantine", "readings"])
 
             func columns(_ table: String) throws -> [String] {
                 try rawRows(path, "PRAGMA table_info(\(table))").map { row in
@@ -116,12 +116,19 @@ struct SQLiteStoreTests {
                     "id INTEGER PK", "sensor TEXT NOT NULL", "zone TEXT", "at TEXT NOT NULL", "celsius REAL NOT NULL",
                 ]
             )
+            #expect(
+                try columns("alerts") == [
+                    "id TEXT NOT NULL PK", "kind TEXT NOT NULL", "subject TEXT NOT NULL", "sensor TEXT", "zone TEXT",
+                    "class TEXT", "container TEXT", "started_at TEXT NOT NULL", "confirmed_at TEXT NOT NULL",
+                    "cleared_at TEXT", "peak_celsius REAL", "status TEXT NOT NULL", "acknowledged_at TEXT",
+                ]
+            )
             let indexes = try rawRows(
                 path,
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'"
                     + " ORDER BY name"
             ).map { $0["name"] as String }
-            #expect(indexes == ["inventory_zone", "movements_at", "readings_zone_at"])
+            #expect(indexes == ["alerts_status", "inventory_zone", "movements_at", "readings_zone_at"])
             // The read queries are index searches, not table scans.
             func plan(_ sql: String) throws -> [String] {
                 try rawRows(path, "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }
@@ -132,7 +139,7 @@ struct SQLiteStoreTests {
             let inventoryPlan = try plan("SELECT * FROM inventory WHERE zone = 'z' ORDER BY zone, epc")
             #expect(inventoryPlan.first?.hasSuffix("USING INDEX inventory_zone (zone=?)") == true)
             let migrations = try rawRows(path, "SELECT identifier FROM grdb_migrations").map { $0[0] as String }
-            #expect(migrations == ["v1-inventory-movements-quarantine", "v2-readings"])
+            #expect(migrations == ["v1-inventory-movements-quarantine", "v2-readings", "v3-alerts"])
             #expect(try rawRows(path, "PRAGMA journal_mode").map { $0[0] as String } == ["wal"])
         }
     }
@@ -440,7 +447,7 @@ struct SQLiteStoreTests {
             #expect(message.payload == Array(hostile.utf8))
             let tables = try rawRows(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
                 .map { $0["name"] as String }
-            #expect(tables == ["grdb_migrations", "inventory", "movements", "quarantine", "readings"])
+            #expect(tables == ["alerts", "grdb_migrations", "inventory", "movements", "quarantine", "readings"])
         }
     }
 

@@ -14,11 +14,19 @@ public struct Pipeline: Sendable {
         public var readPoints: ReadPointMap
         /// Number of sources (ids `0..<sourceCount`).
         public var sourceCount: Int
+        /// The cold-chain rules (inactive when the site has no temperature classes).
+        public var coldChain: ColdChainMonitor
 
-        public init(absentAfter: Duration, readPoints: ReadPointMap, sourceCount: Int) {
+        public init(
+            absentAfter: Duration,
+            readPoints: ReadPointMap,
+            sourceCount: Int,
+            coldChain: ColdChainMonitor = ColdChainMonitor(sensors: [:], zoneClasses: [:])
+        ) {
             self.absentAfter = absentAfter
             self.readPoints = readPoints
             self.sourceCount = sourceCount
+            self.coldChain = coldChain
         }
     }
 
@@ -58,10 +66,13 @@ public struct Pipeline: Sendable {
     private var windows: [EventNumberWindow]
     private var movements: [Movement] = []
     private var readings: [ReadingFact] = []
+    private var alerts: [AlertFact] = []
+    private var coldChain: ColdChainMonitor
 
     public init(configuration: Configuration) {
         self.configuration = configuration
         self.tracker = PresenceTracker(absentAfter: configuration.absentAfter)
+        self.coldChain = configuration.coldChain
         self.sources = Array(repeating: SourceCounters(), count: configuration.sourceCount)
         self.windows = Array(repeating: EventNumberWindow(), count: configuration.sourceCount)
     }
@@ -102,6 +113,7 @@ public struct Pipeline: Sendable {
         let before = movements.count
         tracker.advance(to: reading.time, into: &movements)
         countMovements(from: before)
+        coldChain.observe(reading, into: &alerts)
     }
 
     /// Processes one tag read.
@@ -127,6 +139,7 @@ public struct Pipeline: Sendable {
         let before = movements.count
         tracker.observe(epc: read.epc, zone: zone, at: read.time, reads: read.readCount, into: &movements)
         countMovements(from: before)
+        if coldChain.isActive { coldChain.advance(to: tracker.clock, into: &alerts) }
     }
 
     /// Lets event time pass without a read (live mode, when the site is quiet) so departures
@@ -135,10 +148,12 @@ public struct Pipeline: Sendable {
         let before = movements.count
         tracker.advance(to: time, into: &movements)
         countMovements(from: before)
+        coldChain.advance(to: tracker.clock, into: &alerts)
     }
 
     private mutating func countMovements(from start: Int) {
         for index in start..<movements.count {
+            if coldChain.isActive { coldChain.observe(movements[index], into: &alerts) }
             switch movements[index].kind {
             case .arrival: totals.arrivals &+= 1
             case .move: totals.moves &+= 1
@@ -153,9 +168,10 @@ public struct Pipeline: Sendable {
     /// The facts derived since the previous call: movements in order, and the inventory rows
     /// that changed.
     public mutating func takeBatch() -> FactBatch {
-        var batch = FactBatch(movements: movements, readings: readings)
+        var batch = FactBatch(movements: movements, readings: readings, alerts: alerts)
         movements.removeAll(keepingCapacity: true)
         readings.removeAll(keepingCapacity: true)
+        alerts.removeAll(keepingCapacity: true)
         tracker.drainChanges { batch.inventory.append($0) }
         return batch
     }

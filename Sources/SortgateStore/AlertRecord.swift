@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+
+/// One row of `alerts`, as stored.
+public struct AlertRecord: Codable, Sendable, Hashable {
+    public var id: String
+    public var kind: String
+    public var subject: String
+    public var sensor: String?
+    public var zone: String?
+    public var `class`: String?
+    public var container: String?
+    public var startedAt: String
+    public var confirmedAt: String
+    public var clearedAt: String?
+    public var peakCelsius: Double?
+    public var status: String
+    public var acknowledgedAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, subject, sensor, zone, `class`, container, status
+        case startedAt = "started_at"
+        case confirmedAt = "confirmed_at"
+        case clearedAt = "cleared_at"
+        case peakCelsius = "peak_celsius"
+        case acknowledgedAt = "acknowledged_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        // Absent values as explicit nulls, so every JSON object has the same keys.
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(subject, forKey: .subject)
+        try container.encode(sensor, forKey: .sensor)
+        try container.encode(zone, forKey: .zone)
+        try container.encode(`class`, forKey: .class)
+        try container.encode(self.container, forKey: .container)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(confirmedAt, forKey: .confirmedAt)
+        try container.encode(clearedAt, forKey: .clearedAt)
+        try container.encode(peakCelsius, forKey: .peakCelsius)
+        try container.encode(status, forKey: .status)
+        try container.encode(acknowledgedAt, forKey: .acknowledgedAt)
+    }
+}
+
+extension SQLiteStore {
+    /// Alerts in order of confirmation; only those not cleared nor acknowledged when `activeOnly`.
+    public func alerts(activeOnly: Bool = false) throws(SQLiteStoreError) -> [AlertRecord] {
+        let sql = """
+            SELECT id, kind, subject, sensor, zone, class, container, started_at, confirmed_at, cleared_at,
+                   peak_celsius, status, acknowledged_at
+            FROM alerts \(activeOnly ? "WHERE status = 'active'" : "") ORDER BY confirmed_at, id
+            """
+        return try attempt("reading the alerts") {
+            try reader.read { db in
+                try Row.fetchAll(db, sql: sql).map { row in
+                    AlertRecord(
+                        id: row["id"],
+                        kind: row["kind"],
+                        subject: row["subject"],
+                        sensor: row["sensor"],
+                        zone: row["zone"],
+                        class: row["class"],
+                        container: row["container"],
+                        startedAt: row["started_at"],
+                        confirmedAt: row["confirmed_at"],
+                        clearedAt: row["cleared_at"],
+                        peakCelsius: row["peak_celsius"],
+                        status: row["status"],
+                        acknowledgedAt: row["acknowledged_at"]
+                    )
+                }
+            }
+        }
+    }
+
+    /// Marks an alert acknowledged by an operator at `time`; false when there is no such alert.
+    public func acknowledgeAlert(id: String, at time: String) throws(SQLiteStoreError) -> Bool {
+        guard let writer else {
+            throw SQLiteStoreError(kind: .readOnly, path: path, message: "opened read-only; cannot acknowledge")
+        }
+        return try attempt("acknowledging alert \(id)") {
+            try writer.write { db in
+                try db.execute(
+                    sql: "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ? WHERE id = ?",
+                    arguments: [time, id]
+                )
+                return db.changesCount > 0
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import SortgateCore
+import SortgateDevices
+import SortgateStore
+import Testing
+
+/// A replayed capture with a known timeline gives exactly the expected cold-chain alerts.
+@Suite("Cold-chain alerts in a replay")
+struct ColdChainReplayTests {
+    static let configYAML = """
+        site: cold-chain-test
+        database: {sqlite: sortgate.sqlite}
+        profiles_path: [\(repositoryRoot.appendingPathComponent("Devices").path)]
+        zones:
+          cold-room-a: {type: cold-room, class: chilled}
+          freezer-b: {type: cold-room, class: frozen}
+          dock-out-1: {type: dock-out}
+        devices:
+          - {id: coldroom-a-t1, profile: xy-md02, modbus: {host: 127.0.0.1, port: 1502, unit: 1}, zone: cold-room-a}
+          - {id: freezer-b-t1, profile: xy-md02, modbus: {host: 127.0.0.1, port: 1502, unit: 2}, zone: freezer-b}
+          - {id: dock-t1, profile: xy-md02, modbus: {host: 127.0.0.1, port: 1502, unit: 3}, zone: dock-out-1}
+          - {id: cold-reader, profile: generic-modbus-rfid-reader, modbus: {host: 127.0.0.1, port: 1503, unit: 1}, zone: cold-room-a}
+          - {id: dock-reader, profile: generic-modbus-rfid-reader, modbus: {host: 127.0.0.1, port: 1503, unit: 2}, zone: dock-out-1}
+        dedup: {absent_after: 5m}
+        cold_chain:
+          classes:
+            chilled: {min: 2, max: 8, alarm_delay: 10m, clear_hysteresis: 0.5, offline_after: 10m}
+            frozen: {max: -18, alarm_delay: 15m, clear_hysteresis: 1, offline_after: 10m}
+        """
+
+    static let start = try! EventTime(rfc3339: "2026-11-28T08:00:00Z")
+
+    static func time(minutes: Double) -> EventTime { start + .milliseconds(Int64(minutes * 60_000)) }
+
+    /// An XY-MD02 poll: input register 1 = °C × 10 (int16), register 2 = humidity.
+    static func temperature(_ sensor: String, minutes: Double, _ celsius: Double) -> (EventTime, String) {
+        let raw = Int(UInt16(bitPattern: Int16((celsius * 10).rounded())))
+        let line =
+            #"{"t":"\#(time(minutes: minutes).rfc3339)","source":"\#(sensor)","modbus":{"table":"input","address":1,"registers":[\#(raw),500]}}"#
+        return (time(minutes: minutes), line)
+    }
+
+    /// A last-tag block poll of a Modbus RFID reader showing `epc` with read counter `count`.
+    static func tag(_ reader: String, minutes: Double, _ epc: EPC, count: Int) -> (EventTime, String) {
+        let words = stride(from: 0, to: 96, by: 16).map { Int(epc.bits(at: $0, count: 16)) }
+        let registers = [count >> 16, count & 0xFFFF, 1] + words
+        let line =
+            #"{"t":"\#(time(minutes: minutes).rfc3339)","source":"\#(reader)","modbus":{"table":"holding","address":0,"registers":\#(registers)}}"#
+        return (time(minutes: minutes), line)
+    }
+
+    @Test(
+        "Spike < delay: none; 40-min excursion: one, right times and peak; silent sensor: offline; moved pallet: its own"
+    )
+    func timeline() async throws {
+        let folder = try TemporaryFolder()
+        try Self.configYAML.write(toFile: folder.path("site.yaml"), atomically: true, encoding: .utf8)
+        let config = try SiteConfig.load(path: folder.path("site.yaml"))
+        let pallet = try EPCIdentity(sscc18: "106141412345678908", companyPrefixLength: 7, filter: 2).epc
+
+        var lines: [(EventTime, String)] = []
+        for minute in 0...90 {
+            let celsius: Double
+            switch minute {
+            case 12...14: celsius = 9  // door open three minutes: shorter than the 10-minute delay
+            case 50: celsius = 11  // the peak of the excursion
+            case 30...69: celsius = 9.5
+            case 70: celsius = 7.8  // inside the range, but not by the 0.5 °C hysteresis
+            case 71: celsius = 7.0  // back inside by the hysteresis: clears here
+            default: celsius = 4
+            }
+            lines.append(Self.temperature("coldroom-a-t1", minutes: Double(minute), celsius))
+        }
+        for minute in 0...20 { lines.append(Self.temperature("freezer-b-t1", minutes: Double(minute), -20)) }
+        for minute in 0...30 { lines.append(Self.temperature("dock-t1", minutes: Double(minute) + 0.5, 15)) }
+        // The pallet sits in the cold room for 5 minutes, then waits on the warm dock.
+        for minute in 0...5 {
+            lines.append(Self.tag("cold-reader", minutes: Double(minute), pallet, count: minute + 1))
+        }
+        for minute in 6...25 {
+            lines.append(Self.tag("dock-reader", minutes: Double(minute), pallet, count: minute + 1))
+        }
+        lines.sort { $0.0 < $1.0 }
+        let capture = folder.path("timeline.jsonl")
+        try (lines.map(\.1).joined(separator: "\n") + "\n").write(toFile: capture, atomically: true, encoding: .utf8)
+
+        var replayConfig = config
+        replayConfig.database = .sqlite(path: folder.path("sortgate.sqlite"))
+        let store = try SQLiteStore(
+            path: folder.path("sortgate.sqlite"),
+            zoneNames: config.zones.map(\.name),
+            sourceNames: config.devices.map(\.id)
+        )
+        let summary = try await replay([capture], config: replayConfig, store: store)
+        #expect(summary.session.rejectedTotal == 0)
+
+        func at(_ minutes: Double) -> String { Self.time(minutes: minutes).rfc3339 }
+        let alerts = try store.alerts().map {
+            "\($0.kind) \($0.subject) zone=\($0.zone ?? "-") class=\($0.class ?? "-") started=\($0.startedAt) "
+                + "confirmed=\($0.confirmedAt) cleared=\($0.clearedAt ?? "-") peak=\($0.peakCelsius.map { "\($0)" } ?? "-") "
+                + "\($0.status)"
+        }
+        #expect(
+            Set(alerts) == [
+                "excursion-high container:\(pallet.hex) zone=dock-out-1 class=chilled started=\(at(6)) "
+                    + "confirmed=\(at(16)) cleared=- peak=15.0 active",
+                "sensor-offline sensor:freezer-b-t1 zone=freezer-b class=frozen started=\(at(20)) "
+                    + "confirmed=\(at(30)) cleared=- peak=- active",
+                "excursion-high sensor:coldroom-a-t1 zone=cold-room-a class=chilled started=\(at(30)) "
+                    + "confirmed=\(at(40)) cleared=\(at(71)) peak=11.0 cleared",
+                "excursion-high zone:cold-room-a zone=cold-room-a class=chilled started=\(at(30)) "
+                    + "confirmed=\(at(40)) cleared=\(at(71)) peak=11.0 cleared",
+            ]
+        )
+        #expect(alerts.count == 4)
+
+        // Replaying again updates the same rows; an acknowledgement survives it.
+        let id = try #require(try store.alerts(activeOnly: true).first?.id)
+        #expect(try store.acknowledgeAlert(id: id, at: at(100)))
+        _ = try await replay([capture], config: replayConfig, store: store)
+        let again = try store.alerts()
+        #expect(again.count == 4)
+        #expect(again.first { $0.id == id }?.status == "acknowledged")
+    }
+}
