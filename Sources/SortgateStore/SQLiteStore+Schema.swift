@@ -95,6 +95,25 @@ extension SQLiteStore {
                     """
             )
         }
+        migrator.registerMigration("v4-alert-outbox") { db in
+            // The durable outbox of alert notifications: one row per (transition, route), written in
+            // the same transaction as the alert itself, deleted only when the route acknowledged it
+            // (PUBACK, HTTP 2xx). `seq` orders deliveries per route.
+            try db.execute(
+                sql: """
+                    CREATE TABLE alert_outbox (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        route TEXT NOT NULL,
+                        alert_id TEXT NOT NULL,
+                        transition TEXT NOT NULL,
+                        payload TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        UNIQUE (route, alert_id, transition, payload)
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

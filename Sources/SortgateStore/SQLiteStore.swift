@@ -30,6 +30,8 @@ public final class SQLiteStore: FactSink {
     /// Zone names by `ZoneID.index`; empty for a read-only store, which never maps zone ids.
     private let zoneNames: [String]
     private let sourceNames: [String]
+    /// The alert routes (`mqtt`, `webhook`) that get an outbox row per alert transition.
+    public let alertRoutes: [String]
     /// The writer connection's page cache; a bound on memory, used only as pages are touched.
     static let writerCacheKiB = 32 * 1024
 
@@ -50,7 +52,8 @@ public final class SQLiteStore: FactSink {
         path: String,
         zoneNames: [String],
         sourceNames: [String] = [],
-        quarantineLimit: Int = 10_000
+        quarantineLimit: Int = 10_000,
+        alertRoutes: [String] = []
     ) throws(SQLiteStoreError) {
         guard quarantineLimit >= 0 else {
             throw SQLiteStoreError(
@@ -95,6 +98,7 @@ public final class SQLiteStore: FactSink {
         self.path = path
         self.zoneNames = zoneNames
         self.sourceNames = sourceNames
+        self.alertRoutes = alertRoutes
         self.quarantineLimit = quarantineLimit
         self.writer = pool
         self.reader = pool
@@ -108,6 +112,7 @@ public final class SQLiteStore: FactSink {
         self.path = path
         self.zoneNames = []
         self.sourceNames = []
+        self.alertRoutes = []
         self.quarantineLimit = 0
         self.writer = nil
         self.reader = reader
@@ -307,6 +312,18 @@ public final class SQLiteStore: FactSink {
                 event.peakCelsius,
                 event.clearedAt == nil ? "active" : "cleared",
             ])
+            guard !alertRoutes.isEmpty else { continue }
+            let outbox = try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO alert_outbox (route, alert_id, transition, payload, created_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    """
+            )
+            let payload = AlertNotification(fact, subject: subject, sensor: fact.sensor.map { sourceNames[$0.index] },
+                zone: fact.zone.map { zoneNames[$0.index] }).json
+            for route in alertRoutes {
+                try outbox.execute(arguments: [route, event.id.fingerprintHex, event.transition.rawValue, payload, event.at.rfc3339])
+            }
         }
     }
 

@@ -74,7 +74,7 @@ struct SQLiteStoreTests {
         )
     }
 
-    @Test("the migrations create exactly the five tables, their columns and indexes, in WAL mode")
+    @Test("the migrations create exactly the six tables, their columns and indexes, in WAL mode")
     func schema() throws {
         try withDatabasePath { path in
             _ = try SQLiteStore(path: path, zoneNames: zones)
@@ -82,7 +82,7 @@ struct SQLiteStoreTests {
                 path,
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
             ).map { $0["name"] as String }
-            #expect(tables == ["alerts", "grdb_migrations", "inventory", "movements", "quarantine", "readings"])
+            #expect(tables == ["alert_outbox", "alerts", "grdb_migrations", "inventory", "movements", "quarantine", "readings"])
 
             func columns(_ table: String) throws -> [String] {
                 try rawRows(path, "PRAGMA table_info(\(table))").map { row in
@@ -139,7 +139,7 @@ struct SQLiteStoreTests {
             let inventoryPlan = try plan("SELECT * FROM inventory WHERE zone = 'z' ORDER BY zone, epc")
             #expect(inventoryPlan.first?.hasSuffix("USING INDEX inventory_zone (zone=?)") == true)
             let migrations = try rawRows(path, "SELECT identifier FROM grdb_migrations").map { $0[0] as String }
-            #expect(migrations == ["v1-inventory-movements-quarantine", "v2-readings", "v3-alerts"])
+            #expect(migrations == ["v1-inventory-movements-quarantine", "v2-readings", "v3-alerts", "v4-alert-outbox"])
             #expect(try rawRows(path, "PRAGMA journal_mode").map { $0[0] as String } == ["wal"])
         }
     }
@@ -447,7 +447,7 @@ struct SQLiteStoreTests {
             #expect(message.payload == Array(hostile.utf8))
             let tables = try rawRows(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
                 .map { $0["name"] as String }
-            #expect(tables == ["alerts", "grdb_migrations", "inventory", "movements", "quarantine", "readings"])
+            #expect(tables == ["alert_outbox", "alerts", "grdb_migrations", "inventory", "movements", "quarantine", "readings"])
         }
     }
 
