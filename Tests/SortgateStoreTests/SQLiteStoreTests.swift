@@ -447,7 +447,13 @@ struct SQLiteStoreTests {
             #expect(message.payload == Array(hostile.utf8))
             let tables = try rawRows(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
                 .map { $0["name"] as String }
-            #expect(tables == ["alert_outbox", "alerts", "grdb_migrations", "inventory", "movements", "quarantine", "readings"])
+            // sqlite_sequence is SQLite's own, for the outbox's AUTOINCREMENT.
+            #expect(
+                tables == [
+                    "alert_outbox", "alerts", "grdb_migrations", "inventory", "movements", "quarantine", "readings",
+                    "sqlite_sequence",
+                ]
+            )
         }
     }
 
