@@ -364,7 +364,7 @@ final class SiteConfigLoader {
     func readTemperatureClass(_ node: YAMLNode, _ path: String) -> TemperatureClass? {
         guard var map = YAMLMapping(node, path: path, expected: "a range such as {min: 2, max: 8}", log: log)
         else { return nil }
-        map.reportUnknownKeys(known: ["min", "max", "alarm_delay", "clear_hysteresis", "offline_after"])
+        map.reportUnknownKeys(known: ["min", "max", "alarm_delay", "clear_hysteresis", "offline_after", "cumulative"])
         let min = map.optional("min") { $0.number($1, expected: "a temperature in °C", log: log) }
         let max = map.optional("max") { $0.number($1, expected: "a temperature in °C", log: log) }
         if !map.contains("min"), !map.contains("max") {
@@ -375,6 +375,7 @@ final class SiteConfigLoader {
         }
         let alarmDelay = map.optional("alarm_delay") { $0.duration($1, log: log) }
         let offlineAfter = map.optional("offline_after") { $0.duration($1, log: log) }
+        let cumulative = map.optional("cumulative") { readCumulativeLimit($0, $1) }
         let hysteresis = map.optional("clear_hysteresis") { node, path -> Double? in
             guard let value = node.number(path, expected: "a temperature difference in °C", log: log) else {
                 return nil
@@ -403,8 +404,39 @@ final class SiteConfigLoader {
             max: max,
             alarmDelay: alarmDelay ?? .seconds(300),
             clearHysteresis: hysteresis ?? 0.5,
-            offlineAfter: offlineAfter ?? .seconds(600)
+            offlineAfter: offlineAfter ?? .seconds(600),
+            cumulative: cumulative
         )
+    }
+
+    func readCumulativeLimit(_ node: YAMLNode, _ path: String) -> CumulativeExposureLimit? {
+        guard
+            var map = YAMLMapping(
+                node,
+                path: path,
+                expected: "a limit such as {limit: 8, window: 24h, allowed: 60m}",
+                log: log
+            )
+        else { return nil }
+        map.reportUnknownKeys(known: ["limit", "side", "window", "allowed"])
+        let limit = map.required("limit", "a temperature in °C") { $0.number($1, expected: "a temperature in °C", log: log) }
+        let side = map.optional("side") { node, path -> Bool? in
+            switch node.scalar?.text {
+            case "above": return true
+            case "below": return false
+            default:
+                log.error(at: node, path: path, "expected above or below, got \(node.shortDescription)")
+                return nil
+            }
+        }
+        let window = map.required("window", "a duration such as 24h") { $0.duration($1, log: log) }
+        let allowed = map.required("allowed", "a duration such as 60m") { $0.duration($1, log: log) }
+        guard let limit, let window, let allowed else { return nil }
+        guard (allowed < window) && (allowed > Duration.zero) else {
+            log.error(at: node, path: path, "allowed (\(allowed)) must be more than 0 and shorter than window (\(window))")
+            return nil
+        }
+        return CumulativeExposureLimit(limit: limit, above: side ?? true, window: window, allowed: allowed)
     }
 
     // MARK: - Dedup, alerts, HTTP

@@ -310,19 +310,41 @@ public struct TemperatureClass: Sendable, Hashable {
     /// A sensor of a zone of this class that sends no reading for this long raises a
     /// `sensor-offline` alert (default 10 min; config `offline_after`).
     public var offlineAfter: Duration
+    /// A WHO-style cumulative limit (config `cumulative: {limit, side, window, allowed}`): total
+    /// time beyond `limit` within any rolling `window` must stay under `allowed`.
+    public var cumulative: CumulativeExposureLimit?
 
     public init(
         min: Double? = nil,
         max: Double? = nil,
         alarmDelay: Duration = .seconds(300),
         clearHysteresis: Double = 0.5,
-        offlineAfter: Duration = .seconds(600)
+        offlineAfter: Duration = .seconds(600),
+        cumulative: CumulativeExposureLimit? = nil
     ) {
         self.min = min
         self.max = max
         self.alarmDelay = alarmDelay
         self.clearHysteresis = clearHysteresis
         self.offlineAfter = offlineAfter
+        self.cumulative = cumulative
+    }
+}
+
+/// A cumulative temperature-exposure limit of a class, as configured.
+public struct CumulativeExposureLimit: Sendable, Hashable {
+    /// °C.
+    public var limit: Double
+    /// `above` (default) or `below` the limit counts as exposure.
+    public var above: Bool
+    public var window: Duration
+    public var allowed: Duration
+
+    public init(limit: Double, above: Bool = true, window: Duration, allowed: Duration) {
+        self.limit = limit
+        self.above = above
+        self.window = window
+        self.allowed = allowed
     }
 }
 

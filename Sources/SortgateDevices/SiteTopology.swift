@@ -64,6 +64,9 @@ public struct SiteTopology: Sendable {
                     max: temperatureClass.max,
                     alarmDelay: temperatureClass.alarmDelay,
                     clearHysteresis: temperatureClass.clearHysteresis,
+                    cumulative: temperatureClass.cumulative.flatMap {
+                        try? CumulativeLimit(limit: $0.limit, side: $0.above ? .above : .below, window: $0.window, allowed: $0.allowed)
+                    },
                     offlineAfter: temperatureClass.offlineAfter
                 )
             else { continue }

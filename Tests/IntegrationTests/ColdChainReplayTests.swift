@@ -123,3 +123,25 @@ struct ColdChainReplayTests {
         #expect(again.first { $0.id == id }?.status == "acknowledged")
     }
 }
+
+@Suite("Cold-chain class config")
+struct ColdChainClassConfigTests {
+    @Test("A class's offline_after and WHO-style cumulative limit load to exact values")
+    func cumulativeAndOffline() throws {
+        let folder = try TemporaryFolder()
+        let yaml = ColdChainReplayTests.configYAML.replacingOccurrences(
+            of: "chilled: {min: 2, max: 8, alarm_delay: 10m, clear_hysteresis: 0.5, offline_after: 10m}",
+            with: "chilled: {min: 2, max: 8, offline_after: 15m, cumulative: {limit: 8, window: 24h, allowed: 60m}}"
+        )
+        #expect(yaml != ColdChainReplayTests.configYAML)
+        try yaml.write(toFile: folder.path("site.yaml"), atomically: true, encoding: .utf8)
+        let chilled = try #require(try SiteConfig.load(path: folder.path("site.yaml")).coldChain.classes["chilled"])
+        #expect(chilled.offlineAfter == .seconds(900))
+        #expect(chilled.alarmDelay == .seconds(300))
+        #expect(chilled.cumulative == CumulativeExposureLimit(limit: 8, above: true, window: .seconds(86_400), allowed: .seconds(3600)))
+
+        let bad = yaml.replacingOccurrences(of: "allowed: 60m", with: "allowed: 48h")
+        try bad.write(toFile: folder.path("bad.yaml"), atomically: true, encoding: .utf8)
+        #expect(throws: ConfigError.self) { try SiteConfig.load(path: folder.path("bad.yaml")) }
+    }
+}
