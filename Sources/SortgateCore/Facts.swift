@@ -94,6 +94,8 @@ public struct FactBatch: Sendable {
     public var readings: [ReadingFact]
     /// Cold-chain alert transitions, in the order they happened.
     public var alerts: [AlertFact]
+    /// Finished per-minute min/avg/max of each sensor, with the sensor's zone.
+    public var minutes: [(aggregate: MinuteAggregate, sensor: SourceID, zone: ZoneID?)] = []
 
     public init(
         movements: [Movement] = [],
@@ -111,6 +113,7 @@ public struct FactBatch: Sendable {
 
     public var isEmpty: Bool {
         movements.isEmpty && inventory.isEmpty && quarantine.isEmpty && readings.isEmpty && alerts.isEmpty
+            && minutes.isEmpty
     }
 }
 

@@ -419,7 +419,9 @@ final class SiteConfigLoader {
             )
         else { return nil }
         map.reportUnknownKeys(known: ["limit", "side", "window", "allowed"])
-        let limit = map.required("limit", "a temperature in °C") { $0.number($1, expected: "a temperature in °C", log: log) }
+        let limit = map.required("limit", "a temperature in °C") {
+            $0.number($1, expected: "a temperature in °C", log: log)
+        }
         let side = map.optional("side") { node, path -> Bool? in
             switch node.scalar?.text {
             case "above": return true
@@ -433,7 +435,11 @@ final class SiteConfigLoader {
         let allowed = map.required("allowed", "a duration such as 60m") { $0.duration($1, log: log) }
         guard let limit, let window, let allowed else { return nil }
         guard (allowed < window) && (allowed > Duration.zero) else {
-            log.error(at: node, path: path, "allowed (\(allowed)) must be more than 0 and shorter than window (\(window))")
+            log.error(
+                at: node,
+                path: path,
+                "allowed (\(allowed)) must be more than 0 and shorter than window (\(window))"
+            )
             return nil
         }
         return CumulativeExposureLimit(limit: limit, above: side ?? true, window: window, allowed: allowed)

@@ -65,7 +65,12 @@ public struct SiteTopology: Sendable {
                     alarmDelay: temperatureClass.alarmDelay,
                     clearHysteresis: temperatureClass.clearHysteresis,
                     cumulative: temperatureClass.cumulative.flatMap {
-                        try? CumulativeLimit(limit: $0.limit, side: $0.above ? .above : .below, window: $0.window, allowed: $0.allowed)
+                        try? CumulativeLimit(
+                            limit: $0.limit,
+                            side: $0.above ? .above : .below,
+                            window: $0.window,
+                            allowed: $0.allowed
+                        )
                     },
                     offlineAfter: temperatureClass.offlineAfter
                 )

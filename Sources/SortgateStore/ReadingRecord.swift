@@ -53,4 +53,41 @@ extension SQLiteStore {
             }
         }
     }
+
+    /// The per-minute aggregates of `sensor` as "minute count min avg max" rows, in time order.
+    public func readingMinutes(sensor: String) throws(SQLiteStoreError) -> [MinuteRecord] {
+        try attempt("reading the per-minute aggregates") {
+            try reader.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT sensor, zone, minute, count, min_celsius, avg_celsius, max_celsius
+                        FROM reading_minutes WHERE sensor = ? ORDER BY minute
+                        """,
+                    arguments: [sensor]
+                ).map {
+                    MinuteRecord(
+                        sensor: $0["sensor"],
+                        zone: $0["zone"],
+                        minute: $0["minute"],
+                        count: $0["count"],
+                        minCelsius: $0["min_celsius"],
+                        avgCelsius: $0["avg_celsius"],
+                        maxCelsius: $0["max_celsius"]
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// One row of `reading_minutes`: a sensor's readings of one minute.
+public struct MinuteRecord: Codable, Sendable, Hashable {
+    public var sensor: String
+    public var zone: String?
+    public var minute: String
+    public var count: Int
+    public var minCelsius: Double
+    public var avgCelsius: Double
+    public var maxCelsius: Double
 }

@@ -114,6 +114,24 @@ extension SQLiteStore {
                     """
             )
         }
+        migrator.registerMigration("v5-reading-minutes") { db in
+            // Per-minute min/avg/max of each sensor: what charts and year-long queries read, while
+            // `readings` keeps full resolution for excursions.
+            try db.execute(
+                sql: """
+                    CREATE TABLE reading_minutes (
+                        sensor TEXT NOT NULL,
+                        zone TEXT,
+                        minute TEXT NOT NULL,
+                        count INTEGER NOT NULL,
+                        min_celsius REAL NOT NULL,
+                        avg_celsius REAL NOT NULL,
+                        max_celsius REAL NOT NULL,
+                        PRIMARY KEY (sensor, minute)
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -172,6 +172,7 @@ public final class SQLiteStore: FactSink {
                 try self.upsertInventory(batch.inventory, db)
                 try self.insertReadings(batch.readings, db)
                 try self.upsertAlerts(batch.alerts, db)
+                try self.upsertMinutes(batch.minutes, db)
                 if !batch.quarantine.isEmpty {
                     try Self.insertQuarantine(batch.quarantine, db)
                     try Self.trimQuarantine(db, keeping: self.quarantineLimit)
@@ -319,11 +320,42 @@ public final class SQLiteStore: FactSink {
                     VALUES (?, ?, ?, ?, ?)
                     """
             )
-            let payload = AlertNotification(fact, subject: subject, sensor: fact.sensor.map { sourceNames[$0.index] },
-                zone: fact.zone.map { zoneNames[$0.index] }).json
+            let payload = AlertNotification(
+                fact,
+                subject: subject,
+                sensor: fact.sensor.map { sourceNames[$0.index] },
+                zone: fact.zone.map { zoneNames[$0.index] }
+            ).json
             for route in alertRoutes {
-                try outbox.execute(arguments: [route, event.id.fingerprintHex, event.transition.rawValue, payload, event.at.rfc3339])
+                try outbox.execute(arguments: [
+                    route, event.id.fingerprintHex, event.transition.rawValue, payload, event.at.rfc3339,
+                ])
             }
+        }
+    }
+
+    private func upsertMinutes(
+        _ minutes: [(aggregate: MinuteAggregate, sensor: SourceID, zone: ZoneID?)],
+        _ db: Database
+    ) throws {
+        if minutes.isEmpty { return }
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO reading_minutes
+                    (sensor, zone, minute, count, min_celsius, avg_celsius, max_celsius)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """
+        )
+        for (aggregate, sensor, zone) in minutes where sensor.index < sourceNames.count {
+            try statement.execute(arguments: [
+                sourceNames[sensor.index],
+                zone.map { zoneNames[$0.index] },
+                aggregate.minute.rfc3339,
+                aggregate.count,
+                aggregate.minCelsius,
+                aggregate.meanCelsius,
+                aggregate.maxCelsius,
+            ])
         }
     }
 

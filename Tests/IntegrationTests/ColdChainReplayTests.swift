@@ -114,6 +114,16 @@ struct ColdChainReplayTests {
         )
         #expect(alerts.count == 4)
 
+        // Per-minute aggregates: one reading a minute here; the last minute is still open.
+        let minutes = try store.readingMinutes(sensor: "coldroom-a-t1")
+        #expect(minutes.count == 90)
+        #expect(minutes.first?.minute == at(0))
+        #expect(
+            minutes.first { $0.minute == at(50) }.map { [$0.minCelsius, $0.avgCelsius, $0.maxCelsius] } == [11, 11, 11]
+        )
+        #expect(minutes.first { $0.minute == at(13) }?.zone == "cold-room-a")
+        #expect(try store.readingMinutes(sensor: "dock-t1").count == 30)
+
         // Replaying again updates the same rows; an acknowledgement survives it.
         let id = try #require(try store.alerts(activeOnly: true).first?.id)
         #expect(try store.acknowledgeAlert(id: id, at: at(100)))
@@ -138,7 +148,10 @@ struct ColdChainClassConfigTests {
         let chilled = try #require(try SiteConfig.load(path: folder.path("site.yaml")).coldChain.classes["chilled"])
         #expect(chilled.offlineAfter == .seconds(900))
         #expect(chilled.alarmDelay == .seconds(300))
-        #expect(chilled.cumulative == CumulativeExposureLimit(limit: 8, above: true, window: .seconds(86_400), allowed: .seconds(3600)))
+        #expect(
+            chilled.cumulative
+                == CumulativeExposureLimit(limit: 8, above: true, window: .seconds(86_400), allowed: .seconds(3600))
+        )
 
         let bad = yaml.replacingOccurrences(of: "allowed: 60m", with: "allowed: 48h")
         try bad.write(toFile: folder.path("bad.yaml"), atomically: true, encoding: .utf8)

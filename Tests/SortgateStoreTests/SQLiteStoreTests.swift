@@ -82,7 +82,12 @@ struct SQLiteStoreTests {
                 path,
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
             ).map { $0["name"] as String }
-            #expect(tables == ["alert_outbox", "alerts", "grdb_migrations", "inventory", "movements", "quarantine", "readings"])
+            #expect(
+                tables == [
+                    "alert_outbox", "alerts", "grdb_migrations", "inventory", "movements", "quarantine",
+                    "reading_minutes", "readings",
+                ]
+            )
 
             func columns(_ table: String) throws -> [String] {
                 try rawRows(path, "PRAGMA table_info(\(table))").map { row in
@@ -139,7 +144,12 @@ struct SQLiteStoreTests {
             let inventoryPlan = try plan("SELECT * FROM inventory WHERE zone = 'z' ORDER BY zone, epc")
             #expect(inventoryPlan.first?.hasSuffix("USING INDEX inventory_zone (zone=?)") == true)
             let migrations = try rawRows(path, "SELECT identifier FROM grdb_migrations").map { $0[0] as String }
-            #expect(migrations == ["v1-inventory-movements-quarantine", "v2-readings", "v3-alerts", "v4-alert-outbox"])
+            #expect(
+                migrations == [
+                    "v1-inventory-movements-quarantine", "v2-readings", "v3-alerts", "v4-alert-outbox",
+                    "v5-reading-minutes",
+                ]
+            )
             #expect(try rawRows(path, "PRAGMA journal_mode").map { $0[0] as String } == ["wal"])
         }
     }
@@ -450,7 +460,8 @@ struct SQLiteStoreTests {
             // sqlite_sequence is SQLite's own, for the outbox's AUTOINCREMENT.
             #expect(
                 tables == [
-                    "alert_outbox", "alerts", "grdb_migrations", "inventory", "movements", "quarantine", "readings",
+                    "alert_outbox", "alerts", "grdb_migrations", "inventory", "movements", "quarantine",
+                    "reading_minutes", "readings",
                     "sqlite_sequence",
                 ]
             )

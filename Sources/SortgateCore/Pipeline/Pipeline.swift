@@ -67,6 +67,9 @@ public struct Pipeline: Sendable {
     private var movements: [Movement] = []
     private var readings: [ReadingFact] = []
     private var alerts: [AlertFact] = []
+    private var minutes: [MinuteAggregate] = []
+    /// Per-minute aggregates of readings, so a year of readings stays small to query.
+    private var minuteAggregator = MinuteAggregator()
     private var coldChain: ColdChainMonitor
 
     public init(configuration: Configuration) {
@@ -114,6 +117,7 @@ public struct Pipeline: Sendable {
         tracker.advance(to: reading.time, into: &movements)
         countMovements(from: before)
         coldChain.observe(reading, into: &alerts)
+        minuteAggregator.observe(.sensor(reading.source), at: reading.time, celsius: reading.celsius, into: &minutes)
     }
 
     /// Processes one tag read.
@@ -149,6 +153,7 @@ public struct Pipeline: Sendable {
         tracker.advance(to: time, into: &movements)
         countMovements(from: before)
         coldChain.advance(to: tracker.clock, into: &alerts)
+        if totals.sensorReadings > 0 { minuteAggregator.advance(to: tracker.clock, into: &minutes) }
     }
 
     private mutating func countMovements(from start: Int) {
@@ -169,6 +174,11 @@ public struct Pipeline: Sendable {
     /// that changed.
     public mutating func takeBatch() -> FactBatch {
         var batch = FactBatch(movements: movements, readings: readings, alerts: alerts)
+        for aggregate in minutes {
+            guard case .sensor(let sensor) = aggregate.subject else { continue }
+            batch.minutes.append((aggregate, sensor, configuration.readPoints.zone(source: sensor, antenna: 0)))
+        }
+        minutes.removeAll(keepingCapacity: true)
         movements.removeAll(keepingCapacity: true)
         readings.removeAll(keepingCapacity: true)
         alerts.removeAll(keepingCapacity: true)
