@@ -81,6 +81,45 @@ extension SQLiteStore {
     }
 }
 
+/// One reading a container had: a row of the `container_readings` view.
+public struct ContainerReadingRecord: Codable, Sendable, Hashable {
+    public var container: String
+    public var zone: String
+    /// When the container's stay in `zone` began.
+    public var zoneSince: String
+    public var sensor: String
+    public var at: String
+    public var celsius: Double
+}
+
+extension SQLiteStore {
+    /// Where a container (SSCC or GRAI, upper-case hex EPC) was and the temperatures it had there,
+    /// in time order.
+    public func containerReadings(container: String) throws(SQLiteStoreError) -> [ContainerReadingRecord] {
+        try attempt("reading a container's temperatures") {
+            try reader.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT container, zone, zone_since, sensor, at, celsius FROM container_readings
+                        WHERE container = ? ORDER BY at, sensor
+                        """,
+                    arguments: [container]
+                ).map {
+                    ContainerReadingRecord(
+                        container: $0["container"],
+                        zone: $0["zone"],
+                        zoneSince: $0["zone_since"],
+                        sensor: $0["sensor"],
+                        at: $0["at"],
+                        celsius: $0["celsius"]
+                    )
+                }
+            }
+        }
+    }
+}
+
 /// One row of `reading_minutes`: a sensor's readings of one minute.
 public struct MinuteRecord: Codable, Sendable, Hashable {
     public var sensor: String

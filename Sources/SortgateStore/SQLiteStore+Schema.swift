@@ -132,6 +132,26 @@ extension SQLiteStore {
                     """
             )
         }
+        migrator.registerMigration("v6-container-readings-view") { db in
+            // Where each container (SSCC or GRAI) was and what temperatures it had there, from the
+            // database alone: each arrival or move opens a stay in a zone, the container's next
+            // movement (a move, or its departure dated its last read) closes it, and the stay gets
+            // the readings of that zone's sensors in between.
+            try db.execute(
+                sql: """
+                    CREATE VIEW container_readings AS
+                    SELECT m.epc AS container, m.to_zone AS zone, m.at AS zone_since, r.sensor, r.at, r.celsius
+                    FROM movements m
+                    JOIN inventory i ON i.epc = m.epc AND i.scheme IN ('sscc-96', 'grai-96', 'grai-170')
+                    JOIN readings r ON r.zone = m.to_zone AND r.at >= m.at
+                        AND r.at < coalesce(
+                            (SELECT min(n.at) FROM movements n WHERE n.epc = m.epc AND n.at > m.at),
+                            '9999-12-31T23:59:59.999999999Z'
+                        )
+                    WHERE m.kind IN ('arrival', 'move');
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -124,6 +124,15 @@ struct ColdChainReplayTests {
         #expect(minutes.first { $0.minute == at(13) }?.zone == "cold-room-a")
         #expect(try store.readingMinutes(sensor: "dock-t1").count == 30)
 
+        // The pallet's own temperature history, from the database alone (the container_readings view).
+        let history = try store.containerReadings(container: pallet.hex)
+        let stays = Dictionary(grouping: history, by: \.zone).mapValues { rows in
+            "\(rows.count) \(rows.map(\.celsius).min()!) \(rows.map(\.celsius).max()!)"
+        }
+        #expect(stays == ["cold-room-a": "6 4.0 4.0", "dock-out-1": "19 15.0 15.0"])
+        #expect(history.first?.zoneSince == at(0))
+        #expect(history.last?.zoneSince == at(6))
+
         // Replaying again updates the same rows; an acknowledgement survives it.
         let id = try #require(try store.alerts(activeOnly: true).first?.id)
         #expect(try store.acknowledgeAlert(id: id, at: at(100)))

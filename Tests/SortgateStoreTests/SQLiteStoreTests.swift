@@ -74,7 +74,7 @@ struct SQLiteStoreTests {
         )
     }
 
-    @Test("the migrations create exactly the six tables, their columns and indexes, in WAL mode")
+    @Test("the migrations create exactly the seven tables, the view, their columns and indexes, in WAL mode")
     func schema() throws {
         try withDatabasePath { path in
             _ = try SQLiteStore(path: path, zoneNames: zones)
@@ -147,7 +147,7 @@ struct SQLiteStoreTests {
             #expect(
                 migrations == [
                     "v1-inventory-movements-quarantine", "v2-readings", "v3-alerts", "v4-alert-outbox",
-                    "v5-reading-minutes",
+                    "v5-reading-minutes", "v6-container-readings-view",
                 ]
             )
             #expect(try rawRows(path, "PRAGMA journal_mode").map { $0[0] as String } == ["wal"])
