@@ -54,6 +54,17 @@ func makeSources(_ site: SiteConfig, queue: MessageQueue, logger: Logger) throws
     }
 }
 
+/// The delivery of the alert outbox to the configured routes; nil when no route is configured.
+/// Exits when a route cannot be set up (a broker name not under `brokers`, an unreadable password file).
+func makeAlertDelivery(_ site: SiteConfig, store: SQLiteStore, logger: Logger) throws -> AlertDeliveryService? {
+    do {
+        return try AlertDeliveryService.make(config: site, store: store, logger: logger)
+    } catch {
+        printError("sortgate: \(error)")
+        throw ExitCode(2)
+    }
+}
+
 /// Runs services until SIGTERM/SIGINT (or until one of them ends the group), stopping them in
 /// reverse order: the last ones listed (the sources) stop first.
 func runServices(_ services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger) async throws {

@@ -30,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = bootstrapLogging(level: logLevel.level)
         let site = try loadConfigOrExit(config)
-        let store = try openStore(site)
+        let store = try openStore(site, deliveringAlerts: true)
         let queue = MessageQueue()
         let session = IngestSession(topology: SiteTopology(config: site), sink: store)
         do {
@@ -62,6 +62,12 @@ struct RunCommand: AsyncParsableCommand {
         let pipeline = PipelineService(session: session, queue: queue, recorder: recorder, logger: logger)
         let sources = try makeSources(site, queue: queue, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: pipeline)]
+        // Listed after the pipeline, so it stops before the pipeline's final flush: that loses
+        // nothing, since every alert's outbox rows are written with it and stay until acknowledged;
+        // the next run delivers them.
+        if let delivery = try makeAlertDelivery(site, store: store, logger: logger) {
+            services.append(.init(service: delivery))
+        }
         services += sources.services
         if let interval = site.statusInterval {
             services.append(
@@ -103,7 +109,11 @@ func statusLine(_ pipeline: PipelineService, _ devices: DeviceSources, _ queue: 
 }
 
 /// Opens the configured SQLite database for writing, or exits with the reason.
-func openStore(_ site: SiteConfig) throws -> SQLiteStore {
+///
+/// With `deliveringAlerts` (only `sortgate run`, which runs the `AlertDeliveryService`), every
+/// alert transition also gets an outbox row per configured route; a replay or an `alerts ack`
+/// queues nothing, since nothing would deliver it.
+func openStore(_ site: SiteConfig, deliveringAlerts: Bool = false) throws -> SQLiteStore {
     switch site.database {
     case .sqlite(let path):
         do {
@@ -111,7 +121,8 @@ func openStore(_ site: SiteConfig) throws -> SQLiteStore {
                 path: path,
                 zoneNames: site.zones.map(\.name),
                 sourceNames: site.devices.map(\.id),
-                quarantineLimit: site.quarantineLimit
+                quarantineLimit: site.quarantineLimit,
+                alertRoutes: deliveringAlerts ? AlertDeliveryService.routeNames(site.alerts) : []
             )
         } catch {
             printError("sortgate: \(error)")
