@@ -201,3 +201,12 @@ enum ConfigSyntax {
 extension Character {
     fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
+
+extension Duration {
+    /// A duration written as in the config (`500ms`, `30s`, `5m`, `2h`, `1d`), for command-line
+    /// options; nil when it is not one.
+    public init?(configText text: String) {
+        guard let duration = ConfigSyntax.duration(text) else { return nil }
+        self = duration
+    }
+}

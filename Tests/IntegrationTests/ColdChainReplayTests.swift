@@ -167,3 +167,50 @@ struct ColdChainClassConfigTests {
         #expect(throws: ConfigError.self) { try SiteConfig.load(path: folder.path("bad.yaml")) }
     }
 }
+
+@Suite("sortgate mkt")
+struct MKTCommandTests {
+    @Test("Mean kinetic temperature of a sensor, a zone and a container from the stored readings")
+    func mkt() async throws {
+        let folder = try TemporaryFolder()
+        let yaml = ColdChainReplayTests.configYAML.replacingOccurrences(
+            of: "database: {sqlite: sortgate.sqlite}",
+            with: "database: {sqlite: \(folder.path("sortgate.sqlite"))}"
+        )
+        try yaml.write(toFile: folder.path("site.yaml"), atomically: true, encoding: .utf8)
+        let config = try SiteConfig.load(path: folder.path("site.yaml"))
+        // A freezer at −20 °C, then the same two-value case as the core MKT test: 20 °C and 30 °C
+        // for equal times give 26.26 °C (hand-computed in MeanKineticTemperatureTests).
+        var lines = (0...10).map { ColdChainReplayTests.temperature("freezer-b-t1", minutes: Double($0), -20).1 }
+        lines += [
+            ColdChainReplayTests.temperature("dock-t1", minutes: 0, 20).1,
+            ColdChainReplayTests.temperature("dock-t1", minutes: 5, 30).1,
+            ColdChainReplayTests.temperature("dock-t1", minutes: 10, 30).1,
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(
+            toFile: folder.path("c.jsonl"),
+            atomically: true,
+            encoding: .utf8
+        )
+        let store = try SQLiteStore(
+            path: folder.path("sortgate.sqlite"),
+            zoneNames: config.zones.map(\.name),
+            sourceNames: config.devices.map(\.id)
+        )
+        _ = try await replay([folder.path("c.jsonl")], config: config, store: store)
+
+        func run(_ arguments: [String]) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: RunCommandTests.executable)
+            process.arguments = ["mkt", "--config", folder.path("site.yaml"), "--format", "json"] + arguments
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            process.waitUntilExit()
+            return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
+        #expect(try run(["--sensor", "freezer-b-t1"]).contains(#""mkt_celsius":-20"#))
+        // 20 °C held 5 min, 30 °C held 5 min (the last reading counts until the window's end).
+        #expect(try run(["--zone", "dock-out-1", "--window", "10m"]).contains(#""mkt_celsius":26.26"#))
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import SortgateCore
+import SortgateDevices
+import SortgateStore
+
+/// `sortgate mkt --config F (--sensor S | --zone Z | --container EPC) [--window 24h] [--until T]`.
+struct MKTCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mkt",
+        abstract: "Mean kinetic temperature (USP <1160>, ΔH/R = 10 000 K) of a sensor, zone or container.",
+        discussion: """
+            Computed from the stored readings over the rolling window ending at --until (default: \
+            the last reading). Readings are weighted by the time until the next one (capped at the \
+            class's offline_after, 10 min by default), as readings come at irregular intervals.
+            """
+    )
+
+    @Option(name: .long, help: "The site config.")
+    var config: String
+
+    @Option(name: .long, help: "A temperature sensor (device id).")
+    var sensor: String?
+
+    @Option(name: .long, help: "A zone: all of its sensors.")
+    var zone: String?
+
+    @Option(name: .long, help: "A container (upper-case hex EPC): the readings of the zones it was in.")
+    var container: String?
+
+    @Option(name: .long, help: "The window, e.g. 24h or 30d.")
+    var window: String = "24h"
+
+    @Option(name: .long, help: "End of the window (RFC 3339); default the last reading.")
+    var until: String?
+
+    @Option(name: .long, help: "text or json.")
+    var format: String = "text"
+
+    func validate() throws {
+        guard [sensor, zone, container].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --sensor, --zone or --container")
+        }
+        guard let window = Duration(configText: window), window > .zero else {
+            throw ValidationError("--window must be a duration such as 24h or 30d, got '\(window)'")
+        }
+        if let until, (try? EventTime(rfc3339: until)) == nil {
+            throw ValidationError("--until must be an RFC 3339 time such as 2026-11-28T08:00:00Z, got '\(until)'")
+        }
+        guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json") }
+    }
+
+    func run() throws {
+        let site = try loadConfigOrExit(config)
+        let store = try openDatabaseForReading(site)
+        let samples: [(time: EventTime, celsius: Double)]
+        let what: String
+        if let sensor {
+            what = "sensor \(sensor)"
+            samples = try query { try store.readings(sensor: sensor) }.compactMap { Self.sample($0.at, $0.celsius) }
+        } else if let zone {
+            what = "zone \(zone)"
+            samples = try query { try store.readings() }.filter { $0.zone == zone }
+                .compactMap { Self.sample($0.at, $0.celsius) }
+        } else {
+            what = "container \(container!)"
+            samples = try query { try store.containerReadings(container: container!) }
+                .compactMap { Self.sample($0.at, $0.celsius) }
+        }
+        guard let last = samples.map(\.time).max() else {
+            printError("sortgate: no readings for \(what)")
+            throw ExitCode(1)
+        }
+        let end = until.flatMap { try? EventTime(rfc3339: $0) } ?? last
+        let offlineAfter = site.coldChain.classes.values.map(\.offlineAfter).max() ?? .seconds(600)
+        var mkt = MeanKineticTemperature(
+            window: Duration(configText: window)!,
+            weighting: .timeWeighted(maximumHold: offlineAfter)
+        )
+        for sample in samples.sorted(by: { $0.time < $1.time }) where sample.time <= end {
+            mkt.add(sample.celsius, at: sample.time)
+        }
+        mkt.advance(to: end)
+        guard let celsius = mkt.celsius else {
+            printError("sortgate: no readings for \(what) in the \(window) before \(end.rfc3339)")
+            throw ExitCode(1)
+        }
+        if format == "json" {
+            let object: [String: Any] = [
+                "subject": what, "window": window, "until": end.rfc3339, "mkt_celsius": (celsius * 100).rounded() / 100,
+                "readings": mkt.sampleCount,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(
+                String(
+                    format: "MKT %.2f °C for %@ over %@ ending %@ (%d readings)",
+                    celsius,
+                    what,
+                    window,
+                    end.rfc3339,
+                    mkt.sampleCount
+                )
+            )
+        }
+    }
+
+    private static func sample(_ at: String, _ celsius: Double) -> (time: EventTime, celsius: Double)? {
+        (try? EventTime(rfc3339: at)).map { ($0, celsius) }
+    }
+}
