@@ -41,6 +41,10 @@ public final class IngestSession {
         public var lastMessage: EventTime?
     }
 
+    /// Called with the alert transitions of each batch once it is committed (the live gateway
+    /// logs them; monitors get them through the outbox routes).
+    public var onCommittedAlerts: (([AlertFact]) -> Void)?
+
     /// Flush once this many messages were ingested since the last batch.
     public var messagesPerBatch = 8192
 
@@ -336,5 +340,27 @@ public final class IngestSession {
             throw error
         }
         counters.batches += 1
+        if !batch.alerts.isEmpty { onCommittedAlerts?(batch.alerts) }
+    }
+
+    /// A one-line description of an alert transition, with device and zone names, for the log.
+    public func describe(_ alert: AlertFact) -> String {
+        let event = alert.event
+        var subject: String
+        switch event.subject {
+        case .sensor(let sensor): subject = "sensor '\(topology.sources.name(of: sensor.index))'"
+        case .zone(let zone): subject = "zone '\(topology.zones.name(of: zone.index))'"
+        case .container(let epc): subject = "container \(epc.hex)"
+        }
+        if let zone = alert.zone, case .container = event.subject {
+            subject += " in '\(topology.zones.name(of: zone.index))'"
+        }
+        var text =
+            "cold-chain alert \(event.id.fingerprintHex) \(event.transition.rawValue): \(event.kind.rawValue) of \(subject)"
+        if let className = alert.className { text += " (class \(className))" }
+        text += ", started \(event.startedAt.rfc3339), confirmed \(event.confirmedAt.rfc3339)"
+        if let cleared = event.clearedAt { text += ", cleared \(cleared.rfc3339)" }
+        if let peak = event.peakCelsius { text += ", peak \((peak * 100).rounded() / 100) °C" }
+        return text
     }
 }

@@ -91,7 +91,12 @@ struct ColdChainReplayTests {
             zoneNames: config.zones.map(\.name),
             sourceNames: config.devices.map(\.id)
         )
-        let summary = try await replay([capture], config: replayConfig, store: store)
+        let session = IngestSession(topology: SiteTopology(config: replayConfig), sink: store)
+        let logged = LockedLines()
+        session.onCommittedAlerts = { [weak session] alerts in
+            for alert in alerts { if let session { logged.append(session.describe(alert)) } }
+        }
+        let summary = try await Replayer(speed: .max).run(files: [capture], into: session)
         #expect(summary.session.rejectedTotal == 0)
 
         func at(_ minutes: Double) -> String { Self.time(minutes: minutes).rfc3339 }
@@ -113,6 +118,13 @@ struct ColdChainReplayTests {
             ]
         )
         #expect(alerts.count == 4)
+        let offlineID = try #require(try store.alerts().first { $0.kind == "sensor-offline" }?.id)
+        #expect(
+            logged.lines.contains(
+                "cold-chain alert \(offlineID) raised: sensor-offline of sensor 'freezer-b-t1' (class frozen), "
+                    + "started \(at(20)), confirmed \(at(30))"
+            )
+        )
 
         // Per-minute aggregates: one reading a minute here; the last minute is still open.
         let minutes = try store.readingMinutes(sensor: "coldroom-a-t1")
@@ -141,6 +153,16 @@ struct ColdChainReplayTests {
         #expect(again.count == 4)
         #expect(again.first { $0.id == id }?.status == "acknowledged")
     }
+}
+
+/// Lines collected from a callback.
+final class LockedLines: @unchecked Sendable {
+    // @unchecked: `storage` is only touched under `lock`.
+    private let lock = NSLock()
+    private var storage: [String] = []
+
+    func append(_ line: String) { lock.withLock { storage.append(line) } }
+    var lines: [String] { lock.withLock { storage } }
 }
 
 @Suite("Cold-chain class config")

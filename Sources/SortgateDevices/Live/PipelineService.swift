@@ -58,6 +58,13 @@ public final class PipelineService: Service, @unchecked Sendable {
         self.flushInterval = flushInterval
         self.idleAdvanceAfter = idleAdvanceAfter
         self.logger = logger
+        session.onCommittedAlerts = { [weak session, logger] alerts in
+            guard let session else { return }
+            for alert in alerts {
+                let line = session.describe(alert)
+                if alert.event.transition == .raised { logger.warning("\(line)") } else { logger.info("\(line)") }
+            }
+        }
     }
 
     /// The latest published status.
