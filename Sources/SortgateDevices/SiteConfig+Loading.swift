@@ -364,7 +364,9 @@ final class SiteConfigLoader {
     func readTemperatureClass(_ node: YAMLNode, _ path: String) -> TemperatureClass? {
         guard var map = YAMLMapping(node, path: path, expected: "a range such as {min: 2, max: 8}", log: log)
         else { return nil }
-        map.reportUnknownKeys(known: ["min", "max", "alarm_delay", "clear_hysteresis", "offline_after", "cumulative"])
+        map.reportUnknownKeys(known: [
+            "min", "max", "alarm_delay", "clear_hysteresis", "offline_after", "cumulative", "mkt_window",
+        ])
         let min = map.optional("min") { $0.number($1, expected: "a temperature in °C", log: log) }
         let max = map.optional("max") { $0.number($1, expected: "a temperature in °C", log: log) }
         if !map.contains("min"), !map.contains("max") {
@@ -376,6 +378,7 @@ final class SiteConfigLoader {
         let alarmDelay = map.optional("alarm_delay") { $0.duration($1, log: log) }
         let offlineAfter = map.optional("offline_after") { $0.duration($1, log: log) }
         let cumulative = map.optional("cumulative") { readCumulativeLimit($0, $1) }
+        let mktWindow = map.optional("mkt_window") { $0.duration($1, log: log, allowZero: false) }
         let hysteresis = map.optional("clear_hysteresis") { node, path -> Double? in
             guard let value = node.number(path, expected: "a temperature difference in °C", log: log) else {
                 return nil
@@ -405,7 +408,8 @@ final class SiteConfigLoader {
             alarmDelay: alarmDelay ?? .seconds(300),
             clearHysteresis: hysteresis ?? 0.5,
             offlineAfter: offlineAfter ?? .seconds(600),
-            cumulative: cumulative
+            cumulative: cumulative,
+            mktWindow: mktWindow ?? .seconds(86_400)
         )
     }
 

@@ -313,6 +313,9 @@ public struct TemperatureClass: Sendable, Hashable {
     /// A WHO-style cumulative limit (config `cumulative: {limit, side, window, allowed}`): total
     /// time beyond `limit` within any rolling `window` must stay under `allowed`.
     public var cumulative: CumulativeExposureLimit?
+    /// The rolling window of the class's mean kinetic temperature (config `mkt_window`, default
+    /// 24 h; 30 d suits room-temperature goods).
+    public var mktWindow: Duration
 
     public init(
         min: Double? = nil,
@@ -320,7 +323,8 @@ public struct TemperatureClass: Sendable, Hashable {
         alarmDelay: Duration = .seconds(300),
         clearHysteresis: Double = 0.5,
         offlineAfter: Duration = .seconds(600),
-        cumulative: CumulativeExposureLimit? = nil
+        cumulative: CumulativeExposureLimit? = nil,
+        mktWindow: Duration = .seconds(86_400)
     ) {
         self.min = min
         self.max = max
@@ -328,6 +332,7 @@ public struct TemperatureClass: Sendable, Hashable {
         self.clearHysteresis = clearHysteresis
         self.offlineAfter = offlineAfter
         self.cumulative = cumulative
+        self.mktWindow = mktWindow
     }
 }
 

@@ -28,8 +28,8 @@ struct MKTCommand: ParsableCommand {
     @Option(name: .long, help: "A container (upper-case hex EPC): the readings of the zones it was in.")
     var container: String?
 
-    @Option(name: .long, help: "The window, e.g. 24h or 30d.")
-    var window: String = "24h"
+    @Option(name: .long, help: "The window, e.g. 24h or 30d (default: the class's mkt_window, else 24h).")
+    var window: String?
 
     @Option(name: .long, help: "End of the window (RFC 3339); default the last reading.")
     var until: String?
@@ -41,7 +41,7 @@ struct MKTCommand: ParsableCommand {
         guard [sensor, zone, container].compactMap({ $0 }).count == 1 else {
             throw ValidationError("give exactly one of --sensor, --zone or --container")
         }
-        guard let window = Duration(configText: window), window > .zero else {
+        if let window, (Duration(configText: window) ?? .zero) <= .zero {
             throw ValidationError("--window must be a duration such as 24h or 30d, got '\(window)'")
         }
         if let until, (try? EventTime(rfc3339: until)) == nil {
@@ -73,8 +73,9 @@ struct MKTCommand: ParsableCommand {
         }
         let end = until.flatMap { try? EventTime(rfc3339: $0) } ?? last
         let offlineAfter = site.coldChain.classes.values.map(\.offlineAfter).max() ?? .seconds(600)
+        let windowLength = window.flatMap { Duration(configText: $0) } ?? classWindow(site) ?? .seconds(86_400)
         var mkt = MeanKineticTemperature(
-            window: Duration(configText: window)!,
+            window: windowLength,
             weighting: .timeWeighted(maximumHold: offlineAfter)
         )
         for sample in samples.sorted(by: { $0.time < $1.time }) where sample.time <= end {
@@ -87,7 +88,8 @@ struct MKTCommand: ParsableCommand {
         }
         if format == "json" {
             let object: [String: Any] = [
-                "subject": what, "window": window, "until": end.rfc3339, "mkt_celsius": (celsius * 100).rounded() / 100,
+                "subject": what, "window_seconds": windowLength.components.seconds, "until": end.rfc3339,
+                "mkt_celsius": (celsius * 100).rounded() / 100,
                 "readings": mkt.sampleCount,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -98,12 +100,35 @@ struct MKTCommand: ParsableCommand {
                     format: "MKT %.2f °C for %@ over %@ ending %@ (%d readings)",
                     celsius,
                     what,
-                    window,
+                    window ?? Self.describe(windowLength),
                     end.rfc3339,
                     mkt.sampleCount
                 )
             )
         }
+    }
+
+    /// The `mkt_window` of the class of the zone asked for, or of the sensor's zone.
+    private func classWindow(_ site: SiteConfig) -> Duration? {
+        var zoneName = zone
+        if let sensor, let device = site.devices.first(where: { $0.id == sensor }),
+            case .modbus(let modbus) = device.connection
+        {
+            zoneName = modbus.zone
+        }
+        guard let zoneName, let className = site.zones.first(where: { $0.name == zoneName })?.temperatureClass else {
+            return nil
+        }
+        return site.coldChain.classes[className]?.mktWindow
+    }
+
+    /// A whole number of days, hours, minutes or seconds, as the config writes durations.
+    static func describe(_ duration: Duration) -> String {
+        let seconds = duration.components.seconds
+        for (unit, length) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where seconds % length == 0 {
+            return "\(seconds / length)\(unit)"
+        }
+        return "\(seconds)s"
     }
 
     private static func sample(_ at: String, _ celsius: Double) -> (time: EventTime, celsius: Double)? {

@@ -25,7 +25,7 @@ struct ColdChainReplayTests {
         cold_chain:
           classes:
             chilled: {min: 2, max: 8, alarm_delay: 10m, clear_hysteresis: 0.5, offline_after: 10m}
-            frozen: {max: -18, alarm_delay: 15m, clear_hysteresis: 1, offline_after: 10m}
+            frozen: {max: -18, alarm_delay: 15m, clear_hysteresis: 1, offline_after: 10m, mkt_window: 30d}
         """
 
     static let start = try! EventTime(rfc3339: "2026-11-28T08:00:00Z")
@@ -231,7 +231,9 @@ struct MKTCommandTests {
             process.waitUntilExit()
             return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         }
-        #expect(try run(["--sensor", "freezer-b-t1"]).contains(#""mkt_celsius":-20"#))
+        let freezer = try run(["--sensor", "freezer-b-t1"])
+        #expect(freezer.contains(#""mkt_celsius":-20"#))
+        #expect(freezer.contains(#""window_seconds":2592000"#), "the frozen class's mkt_window, 30 d")
         // 20 °C held 5 min, 30 °C held 5 min (the last reading counts until the window's end).
         #expect(try run(["--zone", "dock-out-1", "--window", "10m"]).contains(#""mkt_celsius":26.26"#))
     }
