@@ -145,6 +145,22 @@ struct ColdChainReplayTests {
         #expect(history.first?.zoneSince == at(0))
         #expect(history.last?.zoneSince == at(6))
 
+        // The same record through `sortgate container`: 18 one-minute readings at 15 °C on the dock
+        // count as out of range (the last reading of the stay has nothing after it).
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: RunCommandTests.executable)
+        process.arguments = ["container", pallet.hex, "--config", folder.path("site.yaml")]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        let record = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0)
+        #expect(record.contains("readings 25, min 4.00 °C, max 15.00 °C, MKT "))
+        #expect(record.contains("class chilled: time out of range 18 min 0 s"))
+        #expect(record.contains("excursion-high active: started \(at(6)), confirmed \(at(16)), peak 15.00 °C"))
+        #expect(record.contains("\(at(6))  move  cold-room-a → dock-out-1"))
+
         // Replaying again updates the same rows; an acknowledgement survives it.
         let id = try #require(try store.alerts(activeOnly: true).first?.id)
         #expect(try store.acknowledgeAlert(id: id, at: at(100)))
