@@ -311,6 +311,11 @@ public final class IngestSession {
         pipeline.advance(to: time)
     }
 
+    /// Lets cold-chain time pass without readings (live mode): see `Pipeline.advanceColdChain(to:)`.
+    public func advanceColdChain(to time: EventTime) {
+        pipeline.advanceColdChain(to: time)
+    }
+
     /// Writes everything derived so far to the sink in one batch (nothing when there is nothing).
     ///
     /// When the write fails the batch is kept and written again, before anything newer, at the

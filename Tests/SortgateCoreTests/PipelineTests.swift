@@ -78,3 +78,57 @@ struct PipelineTests {
         #expect(pipeline.totals.departures == 1)
     }
 }
+
+@Suite("Pipeline cold chain")
+struct PipelineColdChainTests {
+    let sensor = SourceID(0)
+    let reader = SourceID(1)
+    let coldRoom = ZoneID(0)
+    let dock = ZoneID(1)
+    let epc = try! EPC(hex: "3074257BF7194E4000001A85")
+
+    func t(_ seconds: Int64) -> EventTime { EventTime(seconds: 1_800_000_000 + seconds) }
+
+    func makePipeline() throws -> Pipeline {
+        var points = ReadPointMap()
+        points.setDefault(source: sensor, zone: coldRoom)
+        points.map(source: reader, antenna: 1, to: dock)
+        let limits = try TemperatureLimits(min: 2, max: 8, alarmDelay: .seconds(600), offlineAfter: .seconds(600))
+        let coldChain = ColdChainMonitor(
+            sensors: [sensor: coldRoom],
+            zoneClasses: [coldRoom: .init(name: "chilled", limits: limits)]
+        )
+        return Pipeline(
+            configuration: .init(absentAfter: .seconds(30), readPoints: points, sourceCount: 2, coldChain: coldChain)
+        )
+    }
+
+    @Test("A reader whose clock runs an hour ahead does not make a reporting sensor look silent")
+    func readerClockAhead() throws {
+        var pipeline = try makePipeline()
+        pipeline.process(SensorReading(source: sensor, seq: 1, time: t(0), celsius: 4))
+        pipeline.process(TagRead(source: reader, seq: 1, time: t(3600), epc: epc, antenna: 1))
+        pipeline.process(SensorReading(source: sensor, seq: 2, time: t(5), celsius: 4))
+        pipeline.process(TagRead(source: reader, seq: 2, time: t(3605), epc: epc, antenna: 1))
+        #expect(pipeline.takeBatch().alerts.isEmpty)
+    }
+
+    @Test("A sensor that stops reporting goes offline as cold-chain time passes, not as tag reads come")
+    func silentSensor() throws {
+        var pipeline = try makePipeline()
+        pipeline.process(SensorReading(source: sensor, seq: 1, time: t(0), celsius: 4))
+        for minute in Int64(1)...11 {
+            pipeline.process(TagRead(source: reader, seq: UInt64(minute), time: t(minute * 60), epc: epc, antenna: 1))
+        }
+        #expect(pipeline.takeBatch().alerts.isEmpty)
+        #expect(pipeline.latestReading == t(0))
+        // What the live gateway does as wall time passes since the latest reading.
+        pipeline.advanceColdChain(to: t(601))
+        let alerts = pipeline.takeBatch().alerts
+        #expect(alerts.map(\.event.kind) == [.sensorOffline])
+        #expect(alerts.first?.event.startedAt == t(0))
+        #expect(alerts.first?.event.confirmedAt == t(600))
+        #expect(alerts.first?.sensor == sensor)
+        #expect(alerts.first?.className == "chilled")
+    }
+}

@@ -71,6 +71,13 @@ public struct Pipeline: Sendable {
     /// Per-minute aggregates of readings, so a year of readings stays small to query.
     private var minuteAggregator = MinuteAggregator()
     private var coldChain: ColdChainMonitor
+    /// The latest sensor reading time: the cold chain's clock.
+    ///
+    /// Sensor readings carry the gateway's poll time; tag reads carry the readers' own clocks.
+    /// The cold chain runs on reading times only (and on `advanceColdChain(to:)`, which the live
+    /// gateway calls as wall time passes), so a reader whose clock runs ahead can never make the
+    /// sensors look silent or finish a minute of readings early.
+    public private(set) var latestReading: EventTime?
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -116,6 +123,7 @@ public struct Pipeline: Sendable {
         let before = movements.count
         tracker.advance(to: reading.time, into: &movements)
         countMovements(from: before)
+        latestReading = max(reading.time, latestReading ?? reading.time)
         coldChain.observe(reading, into: &alerts)
         minuteAggregator.observe(.sensor(reading.source), at: reading.time, celsius: reading.celsius, into: &minutes)
     }
@@ -143,7 +151,6 @@ public struct Pipeline: Sendable {
         let before = movements.count
         tracker.observe(epc: read.epc, zone: zone, at: read.time, reads: read.readCount, into: &movements)
         countMovements(from: before)
-        if coldChain.isActive { coldChain.advance(to: tracker.clock, into: &alerts) }
     }
 
     /// Lets event time pass without a read (live mode, when the site is quiet) so departures
@@ -152,8 +159,14 @@ public struct Pipeline: Sendable {
         let before = movements.count
         tracker.advance(to: time, into: &movements)
         countMovements(from: before)
-        coldChain.advance(to: tracker.clock, into: &alerts)
-        if totals.sensorReadings > 0 { minuteAggregator.advance(to: tracker.clock, into: &minutes) }
+    }
+
+    /// Lets cold-chain time pass without readings (the live gateway calls it as wall time passes
+    /// since the latest reading): excursions get confirmed, silent sensors go offline, and minutes
+    /// of readings are finished.
+    public mutating func advanceColdChain(to time: EventTime) {
+        if coldChain.isActive { coldChain.advance(to: time, into: &alerts) }
+        if totals.sensorReadings > 0 { minuteAggregator.advance(to: time, into: &minutes) }
     }
 
     private mutating func countMovements(from start: Int) {

@@ -80,6 +80,7 @@ public final class PipelineService: Service, @unchecked Sendable {
         var lastFlush = clock.now
         var anchorClock = session.pipeline.clock
         var anchorInstant = clock.now
+        var readingAnchor: (reading: EventTime, instant: ContinuousClock.Instant)?
         var batch: [CaptureRecord] = []
         batch.reserveCapacity(4096)
         var open = true
@@ -103,6 +104,15 @@ public final class PipelineService: Service, @unchecked Sendable {
                 anchorInstant = now
             } else if anchorClock != .distantPast && now - anchorInstant >= idleAdvanceAfter {
                 session.advance(to: anchorClock + (now - anchorInstant))
+            }
+            // Cold-chain time: the latest reading's time, moved on by the wall time since it came,
+            // whatever the RFID readers' clocks say (see Pipeline.latestReading).
+            if let latest = session.pipeline.latestReading {
+                if latest != readingAnchor?.reading {
+                    readingAnchor = (latest, now)
+                } else if let anchor = readingAnchor, now - anchor.instant >= idleAdvanceAfter {
+                    session.advanceColdChain(to: anchor.reading + (now - anchor.instant))
+                }
             }
             if now - lastFlush >= flushInterval || !open {
                 flushRetrying()
