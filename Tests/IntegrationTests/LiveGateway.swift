@@ -78,6 +78,11 @@ final class LiveGateway: @unchecked Sendable {
     }
 }
 
+/// The broker settings the README asks of a site broker: a queue per persistent session deep
+/// enough that mosquitto never drops QoS 1 messages for a gateway that is busy for a moment
+/// (its default, 1000, drops beyond that; on a loaded test machine a burst of 6741 exceeds it).
+let siteBrokerSettings = ["max_queued_messages 100000"]
+
 /// The demo site's RFID readers, with the broker moved to `port` and the database into `folder`
 /// (its Modbus cold-room sensors have no simulator in these tests).
 func demoConfig(port: Int, folder: TemporaryFolder) throws -> SiteConfig {

@@ -15,7 +15,7 @@ struct LiveMQTTTests {
         "Readers of both formats publish the demo shift; the inventory is what the scenario says and what a replay of the recording gives"
     )
     func liveEqualsScenarioAndReplay() async throws {
-        let broker = try await MosquittoBroker()
+        let broker = try await MosquittoBroker(extraConfiguration: siteBrokerSettings)
         let folder = try TemporaryFolder()
         let config = try demoConfig(port: broker.port, folder: folder)
         let recording = folder.path("live.jsonl")
@@ -42,7 +42,7 @@ struct LiveMQTTTests {
 
     @Test("Broker stopped and restarted mid-stream: the gateway reconnects, resubscribes, and the inventory is exact")
     func brokerRestart() async throws {
-        let broker = try await MosquittoBroker(extraConfiguration: ["max_queued_messages 100000"])
+        let broker = try await MosquittoBroker(extraConfiguration: siteBrokerSettings)
         let folder = try TemporaryFolder()
         let config = try demoConfig(port: broker.port, folder: folder)
         let gateway = try LiveGateway(config: config)
@@ -67,7 +67,7 @@ struct LiveMQTTTests {
 
     @Test("Bad input over the wire is rejected and counted while good messages keep flowing")
     func badInputOverTheWire() async throws {
-        let broker = try await MosquittoBroker()
+        let broker = try await MosquittoBroker(extraConfiguration: siteBrokerSettings)
         let folder = try TemporaryFolder()
         let config = try demoConfig(port: broker.port, folder: folder)
         let gateway = try LiveGateway(config: config)
@@ -109,7 +109,7 @@ struct LiveMQTTTests {
 
     @Test("With a slowed sink and block mode, memory stays bounded and nothing is dropped")
     func backpressureBlock() async throws {
-        let broker = try await MosquittoBroker(extraConfiguration: ["max_queued_messages 100000"])
+        let broker = try await MosquittoBroker(extraConfiguration: siteBrokerSettings)
         let folder = try TemporaryFolder()
         let config = try demoConfig(port: broker.port, folder: folder)
         let gateway = try LiveGateway(config: config, sink: { SlowSink($0, delay: 0.02) }, queueCapacity: 32)
@@ -125,7 +125,7 @@ struct LiveMQTTTests {
 
     @Test("With a slowed sink and drop-oldest, drops are counted and everything is accounted for")
     func backpressureDropOldest() async throws {
-        let broker = try await MosquittoBroker(extraConfiguration: ["max_queued_messages 100000"])
+        let broker = try await MosquittoBroker(extraConfiguration: siteBrokerSettings)
         let folder = try TemporaryFolder()
         var config = try demoConfig(port: broker.port, folder: folder)
         for index in config.devices.indices {
@@ -154,7 +154,7 @@ struct LiveMQTTTests {
     )
     func tls() async throws {
         let certificates = try TestCertificates.generate()
-        let broker = try await MosquittoBroker(tls: .init(certificates))
+        let broker = try await MosquittoBroker(tls: .init(certificates), extraConfiguration: siteBrokerSettings)
         let folder = try TemporaryFolder()
         var config = try demoConfig(port: broker.tlsPort!, folder: folder)
         config.brokers["site"]!.tls = TLSConfig(

@@ -14,7 +14,7 @@ struct RunCommandTests {
 
     @Test("sortgate record writes every message received, byte for byte, and stops after --duration")
     func recordCommand() async throws {
-        let broker = try await MosquittoBroker()
+        let broker = try await MosquittoBroker(extraConfiguration: siteBrokerSettings)
         let folder = try TemporaryFolder()
         try Self.writeSiteConfig(port: broker.port, folder: folder)
         let process = Process()
@@ -76,7 +76,7 @@ struct RunCommandTests {
 
     @Test("SIGTERM stops the sources, drains the queue, flushes the database and exits 0")
     func sigtermDrainsAndExitsZero() async throws {
-        let broker = try await MosquittoBroker()
+        let broker = try await MosquittoBroker(extraConfiguration: siteBrokerSettings)
         let folder = try TemporaryFolder()
         try Self.writeSiteConfig(port: broker.port, folder: folder)
 

@@ -37,35 +37,12 @@ final class MQTTAlertRoute: AlertDeliveryRoute {
     private let qos: Int
 
     init(route: AlertMQTTRoute, broker: BrokerConfig, logger: Logger) throws {
-        var password: String?
-        if let file = broker.passwordFile {
-            do {
-                password = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .newlines)
-            } catch {
-                throw AlertDeliveryService.SetupError(
-                    description: "alerts: broker '\(broker.name)': cannot read password_file '\(file)': "
-                        + "\((error as NSError).localizedDescription); create it (one line, mode 600)"
-                )
-            }
+        let configuration: MQTTClient.Configuration
+        do {
+            configuration = try broker.clientConfiguration(clientID: "\(broker.clientID)-alerts", cleanSession: false)
+        } catch {
+            throw AlertDeliveryService.SetupError(description: "alerts: \(error.description)")
         }
-        let configuration = MQTTClient.Configuration(
-            host: broker.host,
-            port: broker.port,
-            clientID: "\(broker.clientID)-alerts",
-            cleanSession: false,
-            keepalive: broker.keepalive,
-            protocolVersion: {
-                switch broker.protocolVersion {
-                case .mqttv31: .v31
-                case .mqttv311: .v311
-                case .mqttv5: .v5
-                }
-            }(),
-            username: broker.username,
-            password: password,
-            tls: broker.tls.map { MQTTClient.TLS(caFile: $0.ca, certFile: $0.cert, keyFile: $0.key) },
-            subscriptions: []
-        )
         client = MQTTClient(configuration: configuration, logger: logger) { _ in
             // The alert client subscribes to nothing; a message here would be a broker's mistake.
         }

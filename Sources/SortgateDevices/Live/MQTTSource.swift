@@ -76,42 +76,20 @@ public final class MQTTSource: Service, @unchecked Sendable {
         var logger = logger
         logger[metadataKey: "broker"] = "\(broker.name)"
         self.logger = logger
-        var password: String?
-        if let file = broker.passwordFile {
-            do {
-                password = try String(contentsOfFile: file, encoding: .utf8)
-                    .trimmingCharacters(in: .newlines)
-            } catch {
-                throw SetupError(
-                    description: "broker '\(broker.name)': cannot read password_file '\(file)': "
-                        + "\((error as NSError).localizedDescription); create it (one line, mode 600)"
-                )
-            }
-        }
         var merged: [String: Int] = [:]
         var order: [String] = []
         for (filter, qos) in subscriptions {
             if merged[filter] == nil { order.append(filter) }
             merged[filter] = max(merged[filter] ?? 0, qos)
         }
-        let configuration = MQTTClient.Configuration(
-            host: broker.host,
-            port: broker.port,
-            clientID: broker.clientID,
-            cleanSession: broker.cleanSession,
-            keepalive: broker.keepalive,
-            protocolVersion: {
-                switch broker.protocolVersion {
-                case .mqttv31: .v31
-                case .mqttv311: .v311
-                case .mqttv5: .v5
-                }
-            }(),
-            username: broker.username,
-            password: password,
-            tls: broker.tls.map { MQTTClient.TLS(caFile: $0.ca, certFile: $0.cert, keyFile: $0.key) },
-            subscriptions: order.map { MQTTClient.Subscription($0, qos: merged[$0]!) }
-        )
+        let configuration: MQTTClient.Configuration
+        do {
+            configuration = try broker.clientConfiguration(
+                subscriptions: order.map { MQTTClient.Subscription($0, qos: merged[$0]!) }
+            )
+        } catch {
+            throw SetupError(description: error.description)
+        }
         let routes = self.routes
         let unmatchedLock = self.unmatchedLock
         // The handler must not capture `self` strongly before init ends; it reports unmatched
