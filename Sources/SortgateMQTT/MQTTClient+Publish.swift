@@ -33,6 +33,13 @@ extension MQTTClient {
         guard !topic.utf8.contains(0) else {
             throw configurationError(operation, "the topic contains a NUL character")
         }
+        // libmosquitto 2.0 keeps a message published before the client's FIRST CONNACK but never sends
+        // it (seen on a loaded CI machine: the publish waited forever while the client sat connected).
+        // Messages published during later disconnections are resent after the reconnect as documented,
+        // so only the first connection is waited for.
+        while state.withLock({ $0.statistics.connections == 0 && !$0.isStopping && $0.handle != nil }) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         let handle = try state.withLock { state throws(MQTTError) -> MosquittoHandle in
             guard case .running = state.lifecycle, let handle = state.handle else {
                 throw MQTTError(
