@@ -28,6 +28,35 @@ public func freeLoopbackPort() -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
+/// A TCP socket listening on 127.0.0.1 on a port the kernel picked, for the test servers
+/// (`ByteRecordingListener`, `WebhookReceiver`). The caller owns and closes the descriptor.
+func listenOnLoopback(backlog: Int32) throws -> (descriptor: Int32, port: Int) {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else {
+        throw TestSupportError("socket() failed: \(String(cString: strerror(errno)))")
+    }
+    var reuse: Int32 = 1
+    _ = setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+    var address = loopbackAddress(port: 0)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            getsockname(descriptor, $0, &length)
+        }
+    }
+    guard bound == 0, named == 0, listen(descriptor, backlog) == 0 else {
+        let reason = String(cString: strerror(errno))
+        close(descriptor)
+        throw TestSupportError("listening on 127.0.0.1 failed: \(reason)")
+    }
+    return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
+}
+
 /// True when something accepts TCP connections on 127.0.0.1:`port` right now.
 public func loopbackPortAcceptsConnections(_ port: Int) -> Bool {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
