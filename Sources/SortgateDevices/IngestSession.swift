@@ -62,7 +62,8 @@ public final class IngestSession {
     private var lastReadCount: [UInt64?]
     private var reads: [TagRead] = []
     private var quarantine: [QuarantinedMessage] = []
-    private var messagesSinceFlush = 0
+    /// Messages ingested since the last flush (0 right after a flush).
+    public private(set) var messagesSinceFlush = 0
 
     public init(topology: SiteTopology, sink: any FactSink) {
         self.topology = topology
@@ -76,70 +77,124 @@ public final class IngestSession {
         reads.reserveCapacity(256)
     }
 
-    /// Processes one recorded or live message. Writes a batch when enough messages accumulated.
+    /// Processes one recorded message (a capture line, or a test's message): exactly
+    /// `ingest(_: RawMessage)` on the record's bytes, borrowed in place. A record naming no
+    /// device of the site is rejected (`unknown-source`). Writes a batch when enough messages
+    /// accumulated.
     public func ingest(_ record: CaptureRecord) throws {
+        guard let source = topology.source(named: record.source) else {
+            counters.messages += 1
+            messagesSinceFlush += 1
+            let detail =
+                "no device '\(record.source)' in the site config" + (record.topic.map { " (topic \($0))" } ?? "")
+            counters.rejected[.unknownSource, default: 0] += 1
+            quarantine.append(
+                QuarantinedMessage(
+                    source: record.source,
+                    at: record.time,
+                    reason: .unknownSource,
+                    detail: detail,
+                    payload: record.payload ?? []
+                )
+            )
+            if messagesSinceFlush >= messagesPerBatch { try flush() }
+            return
+        }
+        guard var topic = record.topic else {
+            try ingest(record, source: source, topic: nil)
+            return
+        }
+        try topic.withUTF8 { try ingest(record, source: source, topic: UnsafeRawBufferPointer($0)) }
+    }
+
+    private func ingest(_ record: CaptureRecord, source: SourceID, topic: UnsafeRawBufferPointer?) throws {
+        if let poll = record.modbus {
+            try ingest(RawMessage(source: source, arrival: record.time, topic: topic, body: .modbus(poll)))
+        } else if let payload = record.payload {
+            try payload.withUnsafeBytes { payload in
+                try ingest(RawMessage(source: source, arrival: record.time, topic: topic, body: .payload(payload)))
+            }
+        } else {
+            try ingest(RawMessage(source: source, arrival: record.time, topic: topic, body: .none))
+        }
+    }
+
+    /// Processes one live or recorded message, borrowed: the single implementation behind both
+    /// entry points. Allocates nothing per message in steady state for MQTT payloads (the
+    /// redelivery digest is computed over the borrowed bytes; a quarantine entry is made only for
+    /// a rejection). Writes a batch when enough messages accumulated.
+    public func ingest(_ message: borrowing RawMessage) throws {
         counters.messages += 1
         messagesSinceFlush += 1
-        decode(record)
+        decode(copy message)
         if messagesSinceFlush >= messagesPerBatch { try flush() }
     }
 
-    private func decode(_ record: CaptureRecord) {
-        guard let source = topology.source(named: record.source) else {
-            reject(
-                record,
-                .unknownSource,
-                "no device '\(record.source)' in the site config" + topicSuffix(record),
-                payload: record.payload ?? []
-            )
+    private func decode(_ message: RawMessage) {
+        let source = message.source
+        let payload: UnsafeRawBufferPointer
+        var truncatedLength: Int?
+        switch message.body {
+        case .modbus(let poll):
+            decodePoll(poll, of: message)
             return
-        }
-        if let poll = record.modbus {
-            decodePoll(poll, of: record, source: source)
+        case .none:
+            reject(message, .malformedCapture, "the line carries neither a payload nor a Modbus poll", payload: nil)
             return
-        }
-        guard let payload = record.payload else {
-            reject(record, .malformedCapture, "the line carries neither a payload nor a Modbus poll", payload: [])
-            return
+        case .payload(let bytes):
+            payload = bytes
+        case .truncated(let prefix, let length):
+            payload = prefix
+            truncatedLength = length
         }
         guard let decoder = topology.decoders[source.index] else {
             reject(
-                record,
+                message,
                 .malformedCapture,
-                "device '\(record.source)' is not an MQTT reader but the line carries an MQTT payload",
+                "device '\(name(of: source))' is not an MQTT reader but the line carries an MQTT payload",
                 payload: payload
             )
             return
         }
-        guard recentMessages[source.index].insert(Self.digest(payload, topic: record.topic)) else {
+        guard recentMessages[source.index].insert(Self.digest(payload, length: truncatedLength, topic: message.topic))
+        else {
             counters.redeliveredMessages += 1
             return
         }
         sequence[source.index] += 1
         let seq = sequence[source.index]
         sourceCounters[source.index].messages += 1
-        sourceCounters[source.index].lastMessage = record.time
+        sourceCounters[source.index].lastMessage = message.arrival
         metrics[source.index].messages.increment()
-        metrics[source.index].lastMessage.record(Double(record.time.nanoseconds) / 1e9)
+        metrics[source.index].lastMessage.record(Double(message.arrival.nanoseconds) / 1e9)
         pipeline.noteMessage(source: source, seq: seq)
+        if let truncatedLength {
+            // Only a payload larger than the ring's largest message is truncated by the source.
+            let detail =
+                truncatedLength > decoder.maxPayload
+                ? "payload is \(truncatedLength) bytes, above max_payload \(decoder.maxPayload)"
+                : "payload is \(truncatedLength) bytes, above the event ring's largest message (config ring.max_message)"
+            reject(message, .oversize, detail + topicSuffix(message), payload: payload)
+            return
+        }
         reads.removeAll(keepingCapacity: true)
         let summary: DecodeSummary
         do {
-            summary = try decoder.decode(payload, source: source, seq: seq, arrival: record.time, into: &reads)
+            summary = try decoder.decode(payload, source: source, seq: seq, arrival: message.arrival, into: &reads)
         } catch {
-            reject(record, error.reason, error.detail + topicSuffix(record), payload: payload)
+            reject(message, error.reason, error.detail + topicSuffix(message), payload: payload)
             return
         }
         counters.ignoredEvents += UInt64(summary.ignoredEvents)
         counters.readerOverflows += UInt64(summary.overflowWarnings)
         for rejection in summary.rejected {
-            reject(record, rejection.reason, rejection.detail + topicSuffix(record), payload: payload)
+            reject(message, rejection.reason, rejection.detail + topicSuffix(message), payload: payload)
         }
         for read in reads {
             do {
                 try EPCIdentity.validate(read.epc)
             } catch {
-                reject(record, .invalidEPC, error.description + topicSuffix(record), payload: payload)
+                reject(message, .invalidEPC, error.description + topicSuffix(message), payload: payload)
                 continue
             }
             pipeline.process(read)
@@ -147,25 +202,31 @@ public final class IngestSession {
         metrics[source.index].reads.increment(by: reads.count)
     }
 
+    private func name(of source: SourceID) -> String {
+        topology.sources.name(of: source.index)
+    }
+
     /// The plausible range of a temperature reading: beyond it a value is a probe error code
     /// (XY-MD02-style transmitters report −3276.8 or 3276.7 for a broken probe) or a garbled frame.
     public static let plausibleCelsius: ClosedRange<Double> = -100...150
 
-    private func decodePoll(_ poll: CaptureRecord.ModbusPoll, of record: CaptureRecord, source: SourceID) {
+    private func decodePoll(_ poll: CaptureRecord.ModbusPoll, of message: RawMessage) {
+        let source = message.source
+        let device = name(of: source)
         let bytes = Array("\(poll.table) \(poll.address) \(poll.registers ?? []) \(poll.error ?? "")".utf8)
         guard let profile = topology.modbusProfiles[source.index] else {
             reject(
-                record,
+                message,
                 .malformedCapture,
-                "device '\(record.source)' is not a Modbus device but the line carries a Modbus poll",
-                payload: bytes
+                "device '\(device)' is not a Modbus device but the line carries a Modbus poll",
+                bytes: bytes
             )
             return
         }
         sequence[source.index] += 1
         pipeline.noteMessage(source: source, seq: sequence[source.index])
         sourceCounters[source.index].messages += 1
-        sourceCounters[source.index].lastMessage = record.time
+        sourceCounters[source.index].lastMessage = message.arrival
         metrics[source.index].messages.increment()
         if poll.error != nil {
             sourceCounters[source.index].failedPolls += 1
@@ -175,31 +236,31 @@ public final class IngestSession {
         guard !values.isEmpty else {
             let table = poll.table
             reject(
-                record,
+                message,
                 .registerMismatch,
-                "device '\(record.source)': \(table) registers \(poll.address)..<\(poll.address + (poll.registers?.count ?? 0)) "
+                "device '\(device)': \(table) registers \(poll.address)..<\(poll.address + (poll.registers?.count ?? 0)) "
                     + "hold none of the registers of profile '\(profile.model)'",
-                payload: bytes
+                bytes: bytes
             )
             return
         }
         for value in values where !value.value.isFinite {
             reject(
-                record,
+                message,
                 .implausibleValue,
-                "device '\(record.source)': register \(value.name) is not a number",
-                payload: bytes
+                "device '\(device)': register \(value.name) is not a number",
+                bytes: bytes
             )
             return
         }
         if let temperature = values.first(where: { $0.name == "temperature" }) {
             guard Self.plausibleCelsius.contains(temperature.value) else {
                 reject(
-                    record,
+                    message,
                     .implausibleValue,
-                    "device '\(record.source)': temperature \(temperature.value) °C is outside "
+                    "device '\(device)': temperature \(temperature.value) °C is outside "
                         + "\(Self.plausibleCelsius.lowerBound)…\(Self.plausibleCelsius.upperBound) °C (a probe error code?)",
-                    payload: bytes
+                    bytes: bytes
                 )
                 return
             }
@@ -207,13 +268,13 @@ public final class IngestSession {
                 SensorReading(
                     source: source,
                     seq: sequence[source.index],
-                    time: record.time,
+                    time: message.arrival,
                     celsius: temperature.value
                 )
             )
         }
         if profile.kind == .rfidReader {
-            decodeLastTag(values, of: record, source: source, payload: bytes)
+            decodeLastTag(values, of: message, payload: bytes)
         }
     }
 
@@ -222,10 +283,10 @@ public final class IngestSession {
     /// and counts as one read of the tag shown (it is there now). An all-zero EPC is "no tag yet".
     private func decodeLastTag(
         _ values: [RegisterReading],
-        of record: CaptureRecord,
-        source: SourceID,
+        of message: RawMessage,
         payload: [UInt8]
     ) {
+        let source = message.source
         var byName: [String: Double] = [:]
         for value in values { byName[value.name] = value.value }
         guard let count = byName["read_count"].map({ UInt64(max(0, $0)) }) else { return }
@@ -246,13 +307,13 @@ public final class IngestSession {
             epc = try EPC(bytes: words.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
             try EPCIdentity.validate(epc)
         } catch {
-            reject(record, .invalidEPC, "device '\(record.source)': \(error.description)", payload: payload)
+            reject(message, .invalidEPC, "device '\(name(of: source))': \(error.description)", bytes: payload)
             return
         }
         let read = TagRead(
             source: source,
             seq: sequence[source.index],
-            time: record.time,
+            time: message.arrival,
             epc: epc,
             antenna: UInt16(clamping: Int(byName["antenna"] ?? 0)),
             readCount: UInt32(clamping: reads)
@@ -276,28 +337,55 @@ public final class IngestSession {
         )
     }
 
-    private func reject(_ record: CaptureRecord, _ reason: RejectReason, _ detail: String, payload: [UInt8]) {
-        counters.rejected[reason, default: 0] += 1
-        if let source = topology.source(named: record.source) {
-            sourceCounters[source.index].rejected += 1
-            metrics[source.index].rejected(reason).increment()
-        }
-        quarantine.append(
-            QuarantinedMessage(source: record.source, at: record.time, reason: reason, detail: detail, payload: payload)
+    private func reject(
+        _ message: RawMessage,
+        _ reason: RejectReason,
+        _ detail: String,
+        payload: UnsafeRawBufferPointer?
+    ) {
+        reject(
+            message,
+            reason,
+            detail,
+            bytes: payload.map { Array($0.prefix(QuarantinedMessage.maximumPayloadBytes)) } ?? []
         )
     }
 
-    /// A 64-bit digest of a message (topic and payload); within one process, so `Hasher`'s
-    /// per-process seed is fine.
-    private static func digest(_ payload: [UInt8], topic: String?) -> UInt64 {
+    private func reject(_ message: RawMessage, _ reason: RejectReason, _ detail: String, bytes: [UInt8]) {
+        let source = message.source
+        counters.rejected[reason, default: 0] += 1
+        sourceCounters[source.index].rejected += 1
+        metrics[source.index].rejected(reason).increment()
+        quarantine.append(
+            QuarantinedMessage(
+                source: name(of: source),
+                at: message.arrival,
+                reason: reason,
+                detail: detail,
+                payload: bytes
+            )
+        )
+    }
+
+    /// A 64-bit digest of a message (topic and payload, and the size of a truncated one) over
+    /// the borrowed bytes; within one process, so `Hasher`'s per-process seed is fine.
+    private static func digest(_ payload: UnsafeRawBufferPointer, length: Int?, topic: UnsafeRawBufferPointer?)
+        -> UInt64
+    {
         var hasher = Hasher()
-        hasher.combine(topic)
-        payload.withUnsafeBytes { hasher.combine(bytes: $0) }
+        if let topic {
+            hasher.combine(topic.count)
+            hasher.combine(bytes: topic)
+        } else {
+            hasher.combine(-1)
+        }
+        hasher.combine(length ?? -1)
+        hasher.combine(bytes: payload)
         return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 
-    private func topicSuffix(_ record: CaptureRecord) -> String {
-        record.topic.map { " (topic \($0))" } ?? ""
+    private func topicSuffix(_ message: RawMessage) -> String {
+        message.topic.map { " (topic \(String(decoding: $0, as: UTF8.self)))" } ?? ""
     }
 
     /// Restores the inventory state a previous run left in the database, so a restarted gateway

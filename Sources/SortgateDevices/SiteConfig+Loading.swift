@@ -1,3 +1,5 @@
+import SortgateCore
+
 extension SiteConfig {
     /// Loads and validates the site config at `path` and every device profile it names.
     ///
@@ -48,7 +50,7 @@ final class SiteConfigLoader {
 
     static let topLevelKeys = [
         "site", "database", "profiles_path", "max_payload", "status_interval", "quarantine_limit", "brokers", "zones",
-        "devices", "dedup", "cold_chain", "alerts", "http",
+        "devices", "dedup", "cold_chain", "alerts", "http", "ring",
     ]
 
     init(file: String, shippedProfileFolders: [String]) {
@@ -99,6 +101,20 @@ final class SiteConfigLoader {
             $0.integer($1, expected: "a number of events from 0 to 10000000", in: 0...10_000_000, log: log)
         }
 
+        var ring: EventRing.Configuration? = SiteConfig.defaultRing
+        if let node = top["ring"], !node.isNull {
+            ring = readRing(node, top.path("ring"), maxPayload: maxPayload ?? SiteConfig.defaultMaxPayload)
+        } else if let maxPayload, maxPayload + 1024 > SiteConfig.defaultRing.maxMessageBytes {
+            ring!.maxMessageBytes = maxPayload + 1024
+            if let problem = ring!.problem, let node = top["max_payload"] {
+                log.error(
+                    at: node,
+                    path: "max_payload",
+                    "\(problem); add a ring section with more slots or larger slot_size"
+                )
+                ring = nil
+            }
+        }
         let brokers = readBrokers(top)
         let coldChain = top.optional("cold_chain") { readColdChain($0, $1) }
         if top.contains("cold_chain"), coldChain == nil, top["cold_chain"]?.isNull == false { classNames = nil }
@@ -115,7 +131,7 @@ final class SiteConfigLoader {
             node.isNull ? [] : node.list(path, expected: "a list of devices", log: log) { readDevice($0, $1) }
         }
 
-        guard let site, let database, let zones, let devices, isClean else { return nil }
+        guard let site, let database, let zones, let devices, let ring, isClean else { return nil }
         return SiteConfig(
             file: file,
             site: site,
@@ -130,7 +146,8 @@ final class SiteConfigLoader {
             dedup: dedup ?? DedupConfig(),
             coldChain: coldChain ?? ColdChainConfig(),
             alerts: alerts ?? AlertsConfig(),
-            http: http
+            http: http,
+            ring: ring
         )
     }
 

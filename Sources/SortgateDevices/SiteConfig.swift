@@ -1,3 +1,5 @@
+public import SortgateCore
+
 /// One site's configuration: where its data goes, its MQTT brokers, zones, devices and rules.
 ///
 /// Loaded from YAML by `load(path:shippedProfileFolders:)`, which resolves every relative path
@@ -30,6 +32,8 @@ public struct SiteConfig: Sendable, Hashable {
     public var alerts: AlertsConfig
     /// The HTTP API; nil when not configured, and then it does not start.
     public var http: HTTPConfig?
+    /// The event ring between the drivers and the pipeline (config `ring`; default `defaultRing`).
+    public var ring: EventRing.Configuration
 
     public init(
         file: String,
@@ -45,7 +49,8 @@ public struct SiteConfig: Sendable, Hashable {
         dedup: DedupConfig = DedupConfig(),
         coldChain: ColdChainConfig = ColdChainConfig(),
         alerts: AlertsConfig = AlertsConfig(),
-        http: HTTPConfig? = nil
+        http: HTTPConfig? = nil,
+        ring: EventRing.Configuration = SiteConfig.defaultRing
     ) {
         self.file = file
         self.site = site
@@ -61,6 +66,7 @@ public struct SiteConfig: Sendable, Hashable {
         self.coldChain = coldChain
         self.alerts = alerts
         self.http = http
+        self.ring = ring
     }
 
     /// 64 KiB: larger than any reader's event batch seen in practice, small enough to bound memory.

@@ -1,4 +1,5 @@
 import CMosquitto
+import Glibc
 import Logging
 import Synchronization
 
@@ -125,26 +126,41 @@ extension MQTTClient {
     }
 
     private func handleMessage(_ message: mosquitto_message) {
-        let count = Int(max(message.payloadlen, 0))
-        let payload: [UInt8] =
-            if count == 0 {
-                []
-            } else {
-                Array(UnsafeRawBufferPointer(start: message.payload, count: count))
-            }
-        let received = MQTTMessage(
-            topic: message.topic.map { String(cString: $0) } ?? "",
-            payload: payload,
-            qos: Int(message.qos),
-            retained: message.retain,
-            mid: message.mid
-        )
         state.withLock { state in
             state.statistics.messagesReceived += 1
             state.statistics.lastMessageTime = .now
         }
+        let count = Int(max(message.payloadlen, 0))
         // Outside the lock: the handler may block (backpressure) while others read the counters.
-        messageHandler(received)
+        switch messageHandler {
+        case .borrowing(let handler):
+            let topic = message.topic.map { UnsafeRawBufferPointer(start: $0, count: strlen($0)) }
+            handler(
+                MQTTRawMessage(
+                    topic: topic ?? UnsafeRawBufferPointer(start: nil, count: 0),
+                    payload: UnsafeRawBufferPointer(start: count == 0 ? nil : message.payload, count: count),
+                    qos: Int(message.qos),
+                    retained: message.retain,
+                    mid: message.mid
+                )
+            )
+        case .copying(let handler):
+            let payload: [UInt8] =
+                if count == 0 {
+                    []
+                } else {
+                    Array(UnsafeRawBufferPointer(start: message.payload, count: count))
+                }
+            handler(
+                MQTTMessage(
+                    topic: message.topic.map { String(cString: $0) } ?? "",
+                    payload: payload,
+                    qos: Int(message.qos),
+                    retained: message.retain,
+                    mid: message.mid
+                )
+            )
+        }
     }
 
     private func handlePublished(mid: Int32, reasonCode: Int32) {

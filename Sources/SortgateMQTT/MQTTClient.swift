@@ -33,6 +33,15 @@ import Synchronization
 public final class MQTTClient: @unchecked Sendable {
     /// Receives every message, on the network thread (see "Backpressure").
     public typealias MessageHandler = @Sendable (MQTTMessage) -> Void
+    /// Receives every message borrowed, on the network thread: no copy, no allocation (see
+    /// `MQTTRawMessage`). Same backpressure rules as `MessageHandler`.
+    public typealias RawMessageHandler = @Sendable (borrowing MQTTRawMessage) -> Void
+
+    /// Which of the two handler kinds the client was made with.
+    enum Handler: Sendable {
+        case copying(MessageHandler)
+        case borrowing(RawMessageHandler)
+    }
 
     /// Counters for monitoring, read with `statistics`.
     public struct Statistics: Sendable, Hashable {
@@ -55,7 +64,7 @@ public final class MQTTClient: @unchecked Sendable {
     /// The configuration the client was made with.
     public let configuration: Configuration
     let logger: Logger
-    let messageHandler: MessageHandler
+    let messageHandler: Handler
     let state: Mutex<State>
 
     /// Makes a client; nothing happens on the network until `start()`.
@@ -64,17 +73,31 @@ public final class MQTTClient: @unchecked Sendable {
     ///   - logger: used for connection events (info), subscription failures and libmosquitto's own
     ///     connect-time messages (debug); the client adds `mqtt.broker` and `mqtt.client_id` metadata.
     ///   - messageHandler: called on the network thread with each received message (see "Backpressure").
-    public init(
+    public convenience init(
         configuration: Configuration,
         logger: Logger,
         messageHandler: @escaping MessageHandler
     ) {
+        self.init(configuration: configuration, logger: logger, handler: .copying(messageHandler))
+    }
+
+    /// Makes a client whose handler gets each message borrowed from libmosquitto's buffers
+    /// (`MQTTRawMessage`), for receivers that copy it straight into their own storage.
+    public convenience init(
+        borrowing configuration: Configuration,
+        logger: Logger,
+        rawMessageHandler: @escaping RawMessageHandler
+    ) {
+        self.init(configuration: configuration, logger: logger, handler: .borrowing(rawMessageHandler))
+    }
+
+    private init(configuration: Configuration, logger: Logger, handler: Handler) {
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "mqtt.broker"] = "\(configuration.brokerAddress)"
         logger[metadataKey: "mqtt.client_id"] = "\(configuration.clientID)"
         self.logger = logger
-        self.messageHandler = messageHandler
+        self.messageHandler = handler
         self.state = Mutex(State(backoff: ReconnectBackoff(bounds: configuration.reconnectBackoff)))
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import SortgateCore
 import SortgateDevices
 import SortgateStore
 import UnixSignals
@@ -29,7 +30,7 @@ struct LogLevelOption: ExpressibleByArgument {
 }
 
 /// The inputs of a live gateway: one MQTT source per broker, one Modbus poller for all Modbus
-/// devices (a thread per connection inside), all pushing raw messages into one queue.
+/// devices (a thread per connection inside), all writing raw messages into one event ring.
 struct DeviceSources {
     var mqtt: [MQTTSource]
     var modbus: ModbusPoller?
@@ -41,12 +42,17 @@ struct DeviceSources {
 }
 
 /// The sources of a site, or exit with the reason when one cannot be set up.
-func makeSources(_ site: SiteConfig, queue: MessageQueue, logger: Logger) throws -> DeviceSources {
+func makeSources(_ site: SiteConfig, ring: EventRing, logger: Logger) throws -> DeviceSources {
     let hasModbus = site.devices.contains { if case .modbus = $0.connection { true } else { false } }
     do {
-        let mqtt = try MQTTSource.make(config: site, queue: queue, logger: logger)
-        // Modbus polls are few and small: they always wait for room in the queue.
-        let modbus = hasModbus ? ModbusPoller(config: site, logger: logger) { queue.push($0, policy: .block) } : nil
+        let mqtt = try MQTTSource.make(config: site, ring: ring, logger: logger)
+        // Modbus polls are few and small: they always wait for room in the ring.
+        let sourceIDs = Dictionary(uniqueKeysWithValues: site.devices.enumerated().map { ($1.id, UInt16($0)) })
+        let modbus =
+            hasModbus
+            ? ModbusPoller(config: site, logger: logger) { record in
+                if let source = sourceIDs[record.source] { ring.push(poll: record, source: source) }
+            } : nil
         return DeviceSources(mqtt: mqtt, modbus: modbus)
     } catch {
         printError("sortgate: \(error)")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import SortgateCore
 import SortgateDevices
 
 /// `sortgate record --config F --out CAPTURE [--duration S]`.
@@ -38,9 +39,14 @@ struct RecordCommand: AsyncParsableCommand {
             printError("sortgate: cannot create capture '\(out)': \((error as NSError).localizedDescription)")
             throw ExitCode(1)
         }
-        let queue = MessageQueue()
-        let recorder = CaptureRecorderService(writer: writer, queue: queue, logger: logger)
-        let sources = try makeSources(site, queue: queue, logger: logger)
+        let ring = EventRing.live(config: site)
+        let recorder = CaptureRecorderService(
+            writer: writer,
+            ring: ring,
+            sourceNames: site.devices.map(\.id),
+            logger: logger
+        )
+        let sources = try makeSources(site, ring: ring, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: recorder)]
         services += sources.services
         if let duration {
@@ -53,7 +59,7 @@ struct RecordCommand: AsyncParsableCommand {
         }
         logger.info("recording", metadata: ["capture": "\(out)", "brokers": "\(sources.mqtt.count)"])
         try await runServices(services, logger: logger)
-        let dropped = queue.dropped.values.reduce(0, +)
+        let dropped = ring.droppedTotal
         print("recorded \(recorder.recorded) messages to \(out)" + (dropped > 0 ? " (\(dropped) dropped)" : ""))
     }
 }

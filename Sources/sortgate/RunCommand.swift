@@ -31,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = bootstrapLogging(level: logLevel.level)
         let site = try loadConfigOrExit(config)
         let store = try openStore(site, deliveringAlerts: true)
-        let queue = MessageQueue()
+        let ring = EventRing.live(config: site)
         let session = IngestSession(topology: SiteTopology(config: site), sink: store)
         do {
             let saved = try store.inventoryEntries(zoneNames: site.zones.map(\.name))
@@ -59,8 +59,8 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let pipeline = PipelineService(session: session, queue: queue, recorder: recorder, logger: logger)
-        let sources = try makeSources(site, queue: queue, logger: logger)
+        let pipeline = PipelineService(session: session, ring: ring, recorder: recorder, logger: logger)
+        let sources = try makeSources(site, ring: ring, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: pipeline)]
         // Listed after the pipeline, so it stops before the pipeline's final flush: that loses
         // nothing, since every alert's outbox rows are written with it and stay until acknowledged;
@@ -72,7 +72,7 @@ struct RunCommand: AsyncParsableCommand {
         if let interval = site.statusInterval {
             services.append(
                 .init(
-                    service: StatusReporter(interval: interval, logger: logger) { statusLine(pipeline, sources, queue) }
+                    service: StatusReporter(interval: interval, logger: logger) { statusLine(pipeline, sources, ring) }
                 )
             )
         }
@@ -85,26 +85,26 @@ struct RunCommand: AsyncParsableCommand {
             ]
         )
         try await runServices(services, logger: logger)
-        logger.info("sortgate stopped: \(statusLine(pipeline, sources, queue))")
+        logger.info("sortgate stopped: \(statusLine(pipeline, sources, ring))")
     }
 }
 
 /// One line saying how the live gateway is doing.
-func statusLine(_ pipeline: PipelineService, _ devices: DeviceSources, _ queue: MessageQueue) -> String {
+func statusLine(_ pipeline: PipelineService, _ devices: DeviceSources, _ ring: EventRing) -> String {
     let status = pipeline.status
     let sources = devices.mqtt
     let connected = sources.filter { $0.isConnected }.count
     let reconnects = sources.reduce(0) { $0 + $1.reconnects }
     let failedPolls = status.sources.reduce(0) { $0 + $1.failedPolls }
-    let dropped = queue.dropped.values.reduce(0, +)
-    let depth = queue.depth
+    let dropped = ring.droppedTotal
+    let depth = ring.depth
     return "messages \(status.session.messages) (rejected \(status.session.rejectedTotal)), "
         + "reads \(status.totals.tagEvents), arrivals \(status.totals.arrivals), moves \(status.totals.moves), "
         + "departures \(status.totals.departures), present \(status.present), "
         + (devices.modbus == nil
             ? "" : "sensor readings \(status.totals.sensorReadings), failed polls \(failedPolls), ")
         + "brokers connected \(connected)/\(sources.count), reconnects \(reconnects), dropped \(dropped), "
-        + "queue \(depth.current) (max \(depth.highWater))"
+        + "ring \(depth.current)/\(ring.slots) slots (max \(depth.highWater))"
         + (status.recorded > 0 ? ", recorded \(status.recorded)" : "")
 }
 

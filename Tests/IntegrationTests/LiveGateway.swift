@@ -8,12 +8,12 @@ import SortgateStore
 import SortgateTestSupport
 
 /// A live gateway in the test process, wired exactly as `sortgate run` wires it: MQTT sources →
-/// message queue → pipeline service → sink, in one service group.
+/// event ring → pipeline service → sink, in one service group.
 final class LiveGateway: @unchecked Sendable {
     // @unchecked: the fields are set in init and only read afterwards.
     let config: SiteConfig
     let store: SQLiteStore
-    let queue: MessageQueue
+    let ring: EventRing
     let pipeline: PipelineService
     let sources: [MQTTSource]
     let poller: ModbusPoller?
@@ -23,28 +23,33 @@ final class LiveGateway: @unchecked Sendable {
     init(
         config: SiteConfig,
         sink: ((SQLiteStore) -> any FactSink)? = nil,
-        queueCapacity: Int = 65_536,
+        ring ringConfiguration: EventRing.Configuration? = nil,
         record: String? = nil,
         idleAdvanceAfter: Duration = .seconds(60)
     ) throws {
         self.config = config
         guard case .sqlite(let path) = config.database else { fatalError("tests use SQLite") }
         store = try SQLiteStore(path: path, zoneNames: config.zones.map(\.name), sourceNames: config.devices.map(\.id))
-        queue = MessageQueue(capacity: queueCapacity)
+        ring = EventRing.live(configuration: ringConfiguration ?? config.ring, sources: config.devices.count)
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .warning
         let session = IngestSession(topology: SiteTopology(config: config), sink: sink?(store) ?? store)
         pipeline = PipelineService(
             session: session,
-            queue: queue,
+            ring: ring,
             recorder: try record.map { try CaptureWriter(path: $0) },
             idleAdvanceAfter: idleAdvanceAfter,
             logger: logger
         )
-        sources = try MQTTSource.make(config: config, queue: queue, logger: logger)
+        sources = try MQTTSource.make(config: config, ring: ring, logger: logger)
         let hasModbus = config.devices.contains { if case .modbus = $0.connection { true } else { false } }
-        let queue = queue
-        poller = hasModbus ? ModbusPoller(config: config, logger: logger) { queue.push($0, policy: .block) } : nil
+        let ring = ring
+        let sourceIDs = Dictionary(uniqueKeysWithValues: config.devices.enumerated().map { ($1.id, UInt16($0)) })
+        poller =
+            hasModbus
+            ? ModbusPoller(config: config, logger: logger) { record in
+                if let source = sourceIDs[record.source] { ring.push(poll: record, source: source) }
+            } : nil
         group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: pipeline)] + sources.map { .init(service: $0) }
@@ -71,11 +76,16 @@ final class LiveGateway: @unchecked Sendable {
         await eventually(timeout: timeout) { pipeline.status.session.messages >= count }
     }
 
-    /// Graceful shutdown: sources stop, the queue drains, the last batch is written.
+    /// Graceful shutdown: sources stop, the ring drains, the last batch is written.
     func stop() async throws {
         await group.triggerGracefulShutdown()
         try await running.value
     }
+}
+
+/// A small ring for the backpressure tests: `slots` slots of 1 KiB (the demo's largest message is 1.6 KiB).
+func smallRing(slots: Int) -> EventRing.Configuration {
+    EventRing.Configuration(slots: slots, slotSize: 1024, maxMessageBytes: slots * 1024 - EventRing.headerSize)
 }
 
 /// The broker settings the README asks of a site broker: a queue per persistent session deep

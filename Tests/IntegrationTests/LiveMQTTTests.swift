@@ -112,14 +112,14 @@ struct LiveMQTTTests {
         let broker = try await MosquittoBroker(extraConfiguration: siteBrokerSettings)
         let folder = try TemporaryFolder()
         let config = try demoConfig(port: broker.port, folder: folder)
-        let gateway = try LiveGateway(config: config, sink: { SlowSink($0, delay: 0.02) }, queueCapacity: 32)
+        let gateway = try LiveGateway(config: config, sink: { SlowSink($0, delay: 0.02) }, ring: smallRing(slots: 32))
         try await gateway.waitUntilSubscribed()
 
         let published = try await publishCapture(capture, port: broker.port, range: 0..<2000)
         #expect(await gateway.waitForMessages(UInt64(published), timeout: .seconds(120)))
         try await gateway.stop()
-        #expect(gateway.queue.depth.highWater <= 32)
-        #expect(gateway.queue.dropped.isEmpty)
+        #expect(gateway.ring.depth.highWater <= 32)
+        #expect(gateway.ring.droppedTotal == 0)
         #expect(gateway.pipeline.status.session.messages == UInt64(published))
     }
 
@@ -134,19 +134,19 @@ struct LiveMQTTTests {
                 config.devices[index].connection = .mqtt(mqtt)
             }
         }
-        let gateway = try LiveGateway(config: config, sink: { SlowSink($0, delay: 0.05) }, queueCapacity: 8)
+        let gateway = try LiveGateway(config: config, sink: { SlowSink($0, delay: 0.05) }, ring: smallRing(slots: 8))
         try await gateway.waitUntilSubscribed()
 
         let published = try await publishCapture(capture, port: broker.port, range: 0..<1500)
         let accounted = await eventually(timeout: .seconds(60)) {
-            gateway.pipeline.status.session.messages + gateway.queue.dropped.values.reduce(0, +) >= UInt64(published)
+            gateway.pipeline.status.session.messages + gateway.ring.droppedTotal >= UInt64(published)
         }
         #expect(accounted)
         try await gateway.stop()
-        let dropped = gateway.queue.dropped.values.reduce(0, +)
+        let dropped = gateway.ring.droppedTotal
         #expect(dropped > 0)
         #expect(gateway.pipeline.status.session.messages + dropped == UInt64(published))
-        #expect(gateway.queue.depth.highWater <= 8)
+        #expect(gateway.ring.depth.highWater <= 8)
     }
 
     @Test(

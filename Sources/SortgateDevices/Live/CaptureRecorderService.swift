@@ -1,22 +1,27 @@
 import Foundation
 public import Logging
 public import ServiceLifecycle
+public import SortgateCore
 import Synchronization
 
-/// The consumer of `sortgate record`: appends every queued raw message to a capture file, on a
-/// dedicated thread (file writes block). On graceful shutdown it drains the queue, then closes
-/// the file.
+/// The consumer of `sortgate record`: appends every raw message of the event ring to a capture
+/// file, straight from the ring's slots, on a dedicated thread (file writes block). On graceful
+/// shutdown it drains the ring, then closes the file. A write error stops recording and closes the
+/// ring (the sources then see `.closed` and stop taking messages).
 public final class CaptureRecorderService: Service, @unchecked Sendable {
     // @unchecked: `writer` is used only by the consumer thread; `count` is behind a Mutex.
     private let writer: CaptureWriter
-    private let queue: MessageQueue
+    private let ring: EventRing
+    private let sourceNames: [String]
     private let logger: Logger
     private let count = Mutex(0)
     private let failure = Mutex<(any Error)?>(nil)
 
-    public init(writer: CaptureWriter, queue: MessageQueue, logger: Logger) {
+    /// - Parameter sourceNames: the device ids by ring source id (the config's `devices` order).
+    public init(writer: CaptureWriter, ring: EventRing, sourceNames: [String], logger: Logger) {
         self.writer = writer
-        self.queue = queue
+        self.ring = ring
+        self.sourceNames = sourceNames
         self.logger = logger
     }
 
@@ -24,24 +29,23 @@ public final class CaptureRecorderService: Service, @unchecked Sendable {
     public var recorded: Int { count.withLock { $0 } }
 
     public func run() async throws {
-        await runQueueConsumer(named: "sortgate-recorder", queue: queue) { [self] in consume() }
+        await runRingConsumer(named: "sortgate-recorder", ring: ring) { [self] in consume() }
         if let error = failure.withLock({ $0 }) { throw error }
     }
 
     private func consume() {
-        var batch: [CaptureRecord] = []
         var open = true
+        var failed = false
         while open {
-            batch.removeAll(keepingCapacity: true)
-            open = queue.popBatch(into: &batch, limit: 4096, timeout: .milliseconds(200))
-            for record in batch {
+            open = ring.consume(limit: 4096, timeout: .milliseconds(200)) { message in
+                guard !failed else { return }
                 do {
-                    try writer.append(record)
+                    try writer.append(RawMessage(message), source: sourceNames[Int(message.source)])
                 } catch {
                     logger.error("cannot append to capture '\(writer.path)': \(error)")
                     failure.withLock { $0 = error }
-                    queue.close()
-                    return
+                    failed = true
+                    ring.close()
                 }
             }
             count.withLock { $0 = writer.records }

@@ -6,25 +6,30 @@ public import SortgateCore
 public import SortgateMQTT
 
 /// The MQTT devices of one broker: one `MQTTClient` subscribed to every device topic at its
-/// QoS, turning each message into a `CaptureRecord` (arrival time, device, topic, the payload
-/// bytes as received) pushed into the message queue under the device's full policy.
+/// QoS, copying each message (arrival time, device, topic and payload bytes as received) straight
+/// from libmosquitto's buffer into the event ring under the device's full policy.
 ///
-/// The libmosquitto network thread calls the handler, which only matches the topic, copies and
-/// pushes: decoding happens in the pipeline, so that live and replay run the very same code. A
-/// `block` device makes the network thread wait when the queue is full, which stops reading
-/// the socket and leaves the messages with the broker (backpressure); a `drop-oldest` device
-/// never waits. A message whose topic matches no device is counted and logged once per topic.
+/// The libmosquitto network thread calls the handler, which only matches the topic bytes against
+/// the device routes (precompiled filters, first match wins, no allocation) and copies: decoding
+/// happens in the pipeline, so that live and replay run the very same code. A `block` device
+/// makes the network thread wait when the ring is full, which stops reading the socket and leaves
+/// the messages with the broker (backpressure); a `drop-oldest` device never waits. A payload
+/// larger than the ring's largest message goes in as its first 4 KiB (`.truncated`, with its
+/// size), so that the pipeline rejects it as `oversize` and quarantines its start. A message
+/// whose topic matches no device is counted and logged once per topic.
 public final class MQTTSource: Service, @unchecked Sendable {
     // @unchecked: the only mutable state, `unmatchedBox`, is set in init and then guarded by `unmatchedLock`.
     struct Route: Sendable {
         var filter: MQTTTopicFilter
         var device: String
-        var policy: FullPolicy
+        /// The device's index in the config (its ring source id).
+        var source: UInt16
+        var policy: EventRing.Policy
     }
 
     public let broker: BrokerConfig
     private let routes: [Route]
-    private let queue: MessageQueue
+    private let ring: EventRing
     private let logger: Logger
     private let client: MQTTClient
     private let unmatchedLock = NSLock()
@@ -35,14 +40,19 @@ public final class MQTTSource: Service, @unchecked Sendable {
     }
 
     /// Sources for every broker that has MQTT devices.
-    public static func make(config: SiteConfig, queue: MessageQueue, logger: Logger) throws -> [MQTTSource] {
+    public static func make(config: SiteConfig, ring: EventRing, logger: Logger) throws -> [MQTTSource] {
         var routesByBroker: [String: [Route]] = [:]
         var brokerOrder: [String] = []
-        for device in config.devices {
+        for (index, device) in config.devices.enumerated() {
             guard case .mqtt(let mqtt) = device.connection else { continue }
             if routesByBroker[mqtt.broker] == nil { brokerOrder.append(mqtt.broker) }
             routesByBroker[mqtt.broker, default: []].append(
-                Route(filter: MQTTTopicFilter(mqtt.topic), device: device.id, policy: mqtt.onFull)
+                Route(
+                    filter: MQTTTopicFilter(mqtt.topic),
+                    device: device.id,
+                    source: UInt16(index),
+                    policy: mqtt.onFull.ringPolicy
+                )
             )
         }
         return try brokerOrder.map { name in
@@ -57,7 +67,7 @@ public final class MQTTSource: Service, @unchecked Sendable {
                 broker: broker,
                 routes: routesByBroker[name]!,
                 subscriptions: qosByFilter,
-                queue: queue,
+                ring: ring,
                 logger: logger
             )
         }
@@ -67,12 +77,12 @@ public final class MQTTSource: Service, @unchecked Sendable {
         broker: BrokerConfig,
         routes: [Route],
         subscriptions: [(String, Int)],
-        queue: MessageQueue,
+        ring: EventRing,
         logger: Logger
     ) throws {
         self.broker = broker
         self.routes = routes
-        self.queue = queue
+        self.ring = ring
         var logger = logger
         logger[metadataKey: "broker"] = "\(broker.name)"
         self.logger = logger
@@ -95,25 +105,46 @@ public final class MQTTSource: Service, @unchecked Sendable {
         // The handler must not capture `self` strongly before init ends; it reports unmatched
         // topics through a box that `self` fills in below.
         let box = UnmatchedBox()
-        client = MQTTClient(configuration: configuration, logger: logger) { [queue, logger] message in
-            let arrival = EventTime.wallClockNow()
-            guard let route = routes.first(where: { $0.filter.matches(message.topic) }) else {
-                unmatchedLock.lock()
-                let count = box.note(message.topic)
-                unmatchedLock.unlock()
-                if count == 1 {
-                    logger.warning(
-                        "message on a topic no device subscribes to; ignored (counted)",
-                        metadata: ["topic": "\(message.topic.debugDescription)"]
+        client = MQTTClient(
+            borrowing: configuration,
+            logger: logger,
+            rawMessageHandler: { [ring, logger] message in
+                let arrival = EventTime.wallClockNow()
+                guard let route = routes.first(where: { $0.filter.matches(message.topic) }) else {
+                    let topic = String(decoding: message.topic, as: UTF8.self)
+                    unmatchedLock.lock()
+                    let count = box.note(topic)
+                    unmatchedLock.unlock()
+                    if count == 1 {
+                        logger.warning(
+                            "message on a topic no device subscribes to; ignored (counted)",
+                            metadata: ["topic": "\(topic.debugDescription)"]
+                        )
+                    }
+                    return
+                }
+                let result = ring.push(
+                    source: route.source,
+                    policy: route.policy,
+                    arrival: arrival,
+                    topic: message.topic,
+                    payload: message.payload
+                )
+                if result == .oversize {
+                    ring.push(
+                        source: route.source,
+                        policy: route.policy,
+                        arrival: arrival,
+                        topic: UnsafeRawBufferPointer(rebasing: message.topic.prefix(1024)),
+                        payload: UnsafeRawBufferPointer(
+                            rebasing: message.payload.prefix(QuarantinedMessage.maximumPayloadBytes)
+                        ),
+                        kind: .truncated,
+                        originalLength: message.payload.count
                     )
                 }
-                return
             }
-            queue.push(
-                CaptureRecord(time: arrival, source: route.device, topic: message.topic, payload: message.payload),
-                policy: route.policy
-            )
-        }
+        )
         unmatchedBox = box
     }
 

@@ -14,14 +14,18 @@ public struct LiveStatus: Sendable {
     public var recorded = 0
     /// Messages and vendor events recognised as redeliveries, all sources.
     public var redelivered: UInt64 = 0
+    /// From each message's arrival to the end of the flush that committed what it changed.
+    public var commitLatency = LatencyHistogram()
 }
 
-/// The single consumer of the message queue: decodes, runs the pipeline and writes batches to
-/// the sink, on a dedicated thread (SQLite writes block, and must never block the Swift
-/// cooperative pool).
+/// The single consumer of the event ring: decodes each message in place in its slot
+/// (`IngestSession.ingest(_: RawMessage)`, no copy, no allocation per message), runs the pipeline
+/// and writes batches to the sink, on a dedicated thread (SQLite writes block, and must never
+/// block the Swift cooperative pool). With a recorder, each message is appended to the capture
+/// file from the same slot first.
 ///
 /// Batches are written every `flushInterval` (or sooner when `IngestSession.messagesPerBatch`
-/// messages arrived), which bounds the loss window of a crash to what sat in the queue plus one
+/// messages arrived), which bounds the loss window of a crash to what sat in the ring plus one
 /// interval. When no message came for `idleAdvanceAfter`, the event-time clock is advanced from
 /// the last event's time by the monotonic time elapsed since it was processed (not set to the
 /// wall clock, so a reader whose clock is off never makes its tags depart), and absent tags
@@ -29,35 +33,39 @@ public struct LiveStatus: Sendable {
 /// clock, exactly as in a replay.
 ///
 /// On graceful shutdown (after the sources stopped: the service group stops services in
-/// reverse order) it closes the queue, drains what is left, writes the last batch and returns.
+/// reverse order) it closes the ring, drains what is left, writes the last batch and returns.
 /// If a sink write fails it logs, waits and retries the same batch (writes are idempotent); the
-/// queue meanwhile fills up and pushes back on the sources.
+/// ring meanwhile fills up and pushes back on the sources.
 public final class PipelineService: Service, @unchecked Sendable {
     // @unchecked: `session` and `recorder` are touched only by the consumer thread once it runs;
     // the status other threads read is a snapshot behind a Mutex.
     private let session: IngestSession
-    private let queue: MessageQueue
+    private let ring: EventRing
     private let recorder: CaptureWriter?
     private let logger: Logger
     public let flushInterval: Duration
     public let idleAdvanceAfter: Duration
     private let published = Mutex(LiveStatus())
+    /// Arrival times (ns) of the messages ingested since the last flush; consumer thread only.
+    private var pendingArrivals: [Int64] = []
+    private var commitLatency = LatencyHistogram()
     private let failure = Mutex<(any Error)?>(nil)
 
     public init(
         session: IngestSession,
-        queue: MessageQueue,
+        ring: EventRing,
         recorder: CaptureWriter? = nil,
         flushInterval: Duration = .milliseconds(100),
         idleAdvanceAfter: Duration = .seconds(1),
         logger: Logger
     ) {
         self.session = session
-        self.queue = queue
+        self.ring = ring
         self.recorder = recorder
         self.flushInterval = flushInterval
         self.idleAdvanceAfter = idleAdvanceAfter
         self.logger = logger
+        pendingArrivals.reserveCapacity(2 * session.messagesPerBatch)
         session.onCommittedAlerts = { [weak session, logger] alerts in
             guard let session else { return }
             for alert in alerts {
@@ -71,7 +79,7 @@ public final class PipelineService: Service, @unchecked Sendable {
     public var status: LiveStatus { published.withLock { $0 } }
 
     public func run() async throws {
-        await runQueueConsumer(named: "sortgate-pipeline", queue: queue) { [self] in consume() }
+        await runRingConsumer(named: "sortgate-pipeline", ring: ring) { [self] in consume() }
         if let error = failure.withLock({ $0 }) { throw error }
     }
 
@@ -81,25 +89,30 @@ public final class PipelineService: Service, @unchecked Sendable {
         var anchorClock = session.pipeline.clock
         var anchorInstant = clock.now
         var readingAnchor: (reading: EventTime, instant: ContinuousClock.Instant)?
-        var batch: [CaptureRecord] = []
-        batch.reserveCapacity(4096)
         var open = true
+        var recording = recorder != nil
+        let names = session.topology.sources.names
         while open {
-            batch.removeAll(keepingCapacity: true)
-            open = queue.popBatch(into: &batch, limit: 4096, timeout: flushInterval)
-            for record in batch {
-                if let recorder {
+            var consumed = 0
+            open = ring.consume(limit: 1024, timeout: flushInterval) { slot in
+                consumed += 1
+                let message = RawMessage(slot)
+                if recording, let recorder {
                     do {
-                        try recorder.append(record)
+                        try recorder.append(message, source: names[message.source.index])
                     } catch {
                         logger.error("cannot append to capture '\(recorder.path)': \(error); recording stopped")
                         failure.withLock { $0 = error }
+                        recording = false
                     }
                 }
-                ingestRetrying(record)
+                pendingArrivals.append(message.arrival.nanoseconds)
+                ingestRetrying(message)
+                // IngestSession flushes by itself every `messagesPerBatch` messages.
+                if session.messagesSinceFlush == 0 { noteCommitted() }
             }
             let now = clock.now
-            if !batch.isEmpty {
+            if consumed > 0 {
                 anchorClock = session.pipeline.clock
                 anchorInstant = now
             } else if anchorClock != .distantPast && now - anchorInstant >= idleAdvanceAfter {
@@ -124,9 +137,9 @@ public final class PipelineService: Service, @unchecked Sendable {
         }
     }
 
-    private func ingestRetrying(_ record: CaptureRecord) {
+    private func ingestRetrying(_ message: borrowing RawMessage) {
         do {
-            try session.ingest(record)
+            try session.ingest(message)
         } catch {
             // ingest only throws when its periodic flush failed; the batch is kept for the retry.
             flushRetrying(after: error)
@@ -151,7 +164,15 @@ public final class PipelineService: Service, @unchecked Sendable {
                 error = failure
             }
         }
+        noteCommitted()
         publish()
+    }
+
+    /// Records the arrival → commit latency of every message ingested since the last flush.
+    private func noteCommitted() {
+        let now = EventTime.wallClockNow().nanoseconds
+        for arrival in pendingArrivals { commitLatency.record(microseconds: (now - arrival) / 1000) }
+        pendingArrivals.removeAll(keepingCapacity: true)
     }
 
     private func publish() {
@@ -163,7 +184,8 @@ public final class PipelineService: Service, @unchecked Sendable {
             present: pipeline.tracker.presentCount,
             clock: pipeline.clock == .distantPast ? nil : pipeline.clock,
             recorded: recorder?.records ?? 0,
-            redelivered: session.counters.redeliveredMessages + pipeline.sources.reduce(0) { $0 + $1.redelivered }
+            redelivered: session.counters.redeliveredMessages + pipeline.sources.reduce(0) { $0 + $1.redelivered },
+            commitLatency: commitLatency
         )
         published.withLock { $0 = snapshot }
     }

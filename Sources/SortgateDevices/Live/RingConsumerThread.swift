@@ -1,12 +1,13 @@
 import Foundation
 import ServiceLifecycle
+import SortgateCore
 
-/// Runs a message-queue consumer on its own thread until it returns, closing the queue on
+/// Runs the event ring's consumer on its own thread until it returns, closing the ring on
 /// graceful shutdown so that the consumer drains what is left and ends.
 ///
-/// Consumers block (SQLite writes, file appends, waiting on the queue's condition), so they
-/// must not run on the Swift cooperative pool; the calling task only awaits the thread's end.
-func runQueueConsumer(named name: String, queue: MessageQueue, _ consume: @escaping @Sendable () -> Void) async {
+/// Consumers block (SQLite writes, file appends, parking on an empty ring), so they must not
+/// run on the Swift cooperative pool; the calling task only awaits the thread's end.
+func runRingConsumer(named name: String, ring: EventRing, _ consume: @escaping @Sendable () -> Void) async {
     await withGracefulShutdownHandler {
         await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
             let thread = Thread {
@@ -17,6 +18,6 @@ func runQueueConsumer(named name: String, queue: MessageQueue, _ consume: @escap
             thread.start()
         }
     } onGracefulShutdown: {
-        queue.close()
+        ring.close()
     }
 }

@@ -26,7 +26,7 @@ import Synchronization
 /// reconnected by `ModbusConnection`, with its own backoff.
 ///
 /// ## Sink
-/// The sink runs on the line's thread. It may block (a full queue): that holds up this line only,
+/// The sink runs on the line's thread. It may block (a full event ring): that holds up this line only,
 /// which is the intended backpressure.
 ///
 /// ## Counters

@@ -1,0 +1,81 @@
+public import SortgateCore
+
+extension SiteConfig {
+    /// The event ring's size when the config has no `ring` section: 65 536 slots of 256 bytes,
+    /// messages up to 1 MiB (16 MiB + 1 MiB of memory).
+    public static let defaultRing = EventRing.Configuration(slots: 65_536, slotSize: 256, maxMessageBytes: 1 << 20)
+}
+
+extension SiteConfigLoader {
+    /// `ring: {slots: 65536, slot_size: 256, max_message: 1MiB}`; `max_message` must hold
+    /// `max_payload` plus 1 KiB of topic, and the ring must hold `max_message`.
+    func readRing(_ node: YAMLNode, _ path: String, maxPayload: Int) -> EventRing.Configuration? {
+        guard
+            var map = YAMLMapping(node, path: path, expected: "a mapping with slots, slot_size, max_message", log: log)
+        else { return nil }
+        map.reportUnknownKeys(known: ["slots", "slot_size", "max_message"])
+        var ring = SiteConfig.defaultRing
+        var valid = true
+        if let slots = map.optional(
+            "slots",
+            { node, path -> Int? in
+                guard
+                    let value = node.integer(
+                        path,
+                        expected: "a power of two from 2 to 16777216",
+                        in: 2...(1 << 24),
+                        log: log
+                    )
+                else { return nil }
+                guard value & (value - 1) == 0 else {
+                    log.error(at: node, path: path, "expected a power of two from 2 to 16777216, got \(value)")
+                    return nil
+                }
+                return value
+            }
+        ) {
+            ring.slots = slots
+        } else if map.contains("slots") {
+            valid = false
+        }
+        if let slotSize = map.optional(
+            "slot_size",
+            { node, path -> Int? in
+                guard let value = node.byteSize(path, in: 64...65_536, log: log) else { return nil }
+                guard value % 8 == 0 else {
+                    log.error(at: node, path: path, "expected a multiple of 8 bytes from 64 to 65536, got \(value)")
+                    return nil
+                }
+                return value
+            }
+        ) {
+            ring.slotSize = slotSize
+        } else if map.contains("slot_size") {
+            valid = false
+        }
+        if let maxMessage = map.optional(
+            "max_message",
+            { $0.byteSize($1, in: 1...SiteConfig.maximumMaxPayload, log: log) }
+        ) {
+            ring.maxMessageBytes = maxMessage
+        } else if map.contains("max_message") {
+            valid = false
+        } else {
+            ring.maxMessageBytes = max(SiteConfig.defaultRing.maxMessageBytes, maxPayload + 1024)
+        }
+        guard valid else { return nil }
+        if ring.maxMessageBytes < maxPayload + 1024 {
+            log.error(
+                at: map["max_message"] ?? node,
+                path: path + (map.contains("max_message") ? ".max_message" : ""),
+                "max_message \(ring.maxMessageBytes) must be at least max_payload \(maxPayload) + 1024 bytes of topic"
+            )
+            return nil
+        }
+        if let problem = ring.problem {
+            log.error(at: node, path: path, "\(problem); raise slots or slot_size, or lower max_message")
+            return nil
+        }
+        return ring
+    }
+}
