@@ -105,6 +105,9 @@ func statusLine(_ pipeline: PipelineService, _ devices: DeviceSources, _ ring: E
             ? "" : "sensor readings \(status.totals.sensorReadings), failed polls \(failedPolls), ")
         + "brokers connected \(connected)/\(sources.count), reconnects \(reconnects), dropped \(dropped), "
         + "ring \(depth.current)/\(ring.slots) slots (max \(depth.highWater))"
+        + (status.commitLatency.count > 0
+            ? ", arrival→commit p50 \(status.commitLatency.percentile(0.5) / 1000) ms "
+                + "p99 \(status.commitLatency.percentile(0.99) / 1000) ms" : "")
         + (status.recorded > 0 ? ", recorded \(status.recorded)" : "")
 }
 

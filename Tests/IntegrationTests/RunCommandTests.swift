@@ -74,7 +74,7 @@ struct RunCommandTests {
         try readersOnly.write(toFile: folder.path("site.yaml"), atomically: true, encoding: .utf8)
     }
 
-    @Test("SIGTERM stops the sources, drains the queue, flushes the database and exits 0")
+    @Test("SIGTERM stops the sources, drains the ring, flushes the database and exits 0")
     func sigtermDrainsAndExitsZero() async throws {
         let broker = try await MosquittoBroker(extraConfiguration: siteBrokerSettings)
         let folder = try TemporaryFolder()

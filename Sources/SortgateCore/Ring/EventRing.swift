@@ -434,6 +434,7 @@ public final class EventRing: @unchecked Sendable {
                 head.compareExchange(expected: position, desired: end, ordering: .acquiringAndReleasing).exchanged
             else { continue }
             var current = position
+            var lastWake = position
             while current != end {
                 let index = Int(current & mask)
                 let count = metas[index].load(ordering: .relaxed) & 0xFFFF_FFFF
@@ -450,8 +451,13 @@ public final class EventRing: @unchecked Sendable {
                 )
                 body(message)
                 release(at: current, count: count)
-                if waitingProducers.load(ordering: .relaxed) > 0 { producerParker.unparkAll() }
                 current += count
+                // Blocked producers are woken every 32 slots freed (and at the end of the batch), not
+                // for every message: a wake-up takes the parker's lock.
+                if current &- lastWake >= 32 && waitingProducers.load(ordering: .relaxed) > 0 {
+                    lastWake = current
+                    producerParker.unparkAll()
+                }
             }
             wakeProducers()
             return true

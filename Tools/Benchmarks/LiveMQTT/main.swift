@@ -1,0 +1,146 @@
+import Foundation
+
+// The live MQTT benchmark (issue 6, items 3 and 5): one real mosquitto on a free loopback port,
+// and for QoS 0 and QoS 1 in the same run, the same backlog of N realistic reader messages
+// drained by (a) a bare libmosquitto subscriber that only counts — the ceiling on this machine —
+// and (b) the gateway: MQTT source → event ring → decode + dedup + state → SQLite.
+//
+// Each subscriber first subscribes with a persistent session and leaves; a libmosquitto
+// publisher then publishes the N messages, which the broker queues (`max_queued_messages`
+// raised, `queue_qos0_messages`); then the subscriber reconnects and drains them as fast as it
+// can. So both see exactly the same delivery from the broker, and the figures are its
+// sustained receive rate, not the publisher's. Every role runs in its own child process, so CPU
+// time is the child's own (getrusage), counted from its connection to its last message
+// (the gateway: to the commit of the batch holding its last message).
+//
+//   swift run -c release --package-path Tools/Benchmarks LiveMQTT [--messages 200000] [--tags 100000] [--qos 0,1]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+
+func option(_ name: String, _ fallback: String) -> String {
+    guard let index = arguments.firstIndex(of: "--" + name), index + 1 < arguments.count else { return fallback }
+    return arguments[index + 1]
+}
+
+let messages = Int(option("messages", "200000"))!
+let tags = Int(option("tags", "100000"))!
+let idleSeconds = Double(option("idle", "10"))!
+
+if arguments.first == "child" {
+    let role = arguments[1]
+    let port = Int(option("port", "0"))!
+    let qos = Int(option("qos", "0"))!
+    let result: SubscriberResult
+    switch role {
+    case "publish":
+        let seconds = Publisher.run(port: port, qos: qos, workload: Workload(messages: messages, tags: tags))
+        result = SubscriberResult(received: messages, seconds: seconds, cpuMicroseconds: processCPUMicroseconds())
+    case "bare-prime", "bare-drain":
+        result = BareSubscriber().run(
+            port: port,
+            clientID: "bench-bare-q\(qos)",
+            qos: qos,
+            expected: messages,
+            primeOnly: role == "bare-prime",
+            idle: idleSeconds
+        )
+    case "gateway-prime", "gateway-drain":
+        result = try await GatewayRun.run(
+            configPath: option("config", ""),
+            expected: messages,
+            primeOnly: role == "gateway-prime",
+            idle: idleSeconds
+        )
+    default:
+        fatalError("unknown role \(role)")
+    }
+    let line = try JSONEncoder().encode(result)
+    FileHandle.standardOutput.write(line + Data("\n".utf8))
+    exit(0)
+}
+
+let qosLevels = option("qos", "0,1").split(separator: ",").map { Int($0)! }
+let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().path
+let folder = NSTemporaryDirectory() + "sortgate-live-bench-\(getpid())"
+try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: folder) }
+
+print("live MQTT end to end: \(messages) messages over \(tags) EPCs, 8 readers (Impinj R700 / Zebra FX9600 payloads)")
+for qos in qosLevels {
+    let broker = try Broker(folder: folder + "/broker-q\(qos)", queued: messages + 1000)
+    defer { broker.stop() }
+    let configPath = folder + "/site-q\(qos).yaml"
+    let dataFolder = folder + "/data-q\(qos)"
+    try FileManager.default.createDirectory(atPath: dataFolder, withIntermediateDirectories: true)
+    try Workload.siteConfig(port: broker.port, qos: qos, folder: dataFolder, profiles: repository + "/Devices")
+        .write(toFile: configPath, atomically: true, encoding: .utf8)
+    let common = ["--port", "\(broker.port)", "--qos", "\(qos)", "--messages", "\(messages)", "--tags", "\(tags)"]
+
+    var results: [String: SubscriberResult] = [:]
+    for kind in ["bare", "gateway"] {
+        let extra = kind == "gateway" ? ["--config", configPath] : []
+        _ = try runChild(["\(kind)-prime"] + common + extra)
+        let published = try runChild(["publish"] + common)
+        print(
+            "  QoS \(qos) \(kind): published \(messages) in \(format(published.seconds)) s "
+                + "(\(Int(Double(messages) / published.seconds)) msg/s); draining"
+        )
+        results[kind] = try runChild(["\(kind)-drain"] + common + extra + ["--idle", "\(idleSeconds)"])
+    }
+    let bare = results["bare"]!
+    let gateway = results["gateway"]!
+    let bareRate = Double(bare.received) / bare.seconds
+    let gatewayRate = Double(gateway.received) / gateway.seconds
+    let bareCPU = Double(bare.cpuMicroseconds) / Double(max(bare.received, 1))
+    let gatewayCPU = Double(gateway.cpuMicroseconds) / Double(max(gateway.received, 1))
+    print("QoS \(qos):")
+    print(
+        "  bare libmosquitto subscriber (ceiling): \(Int(bareRate)) msg/s, CPU \(format(bareCPU)) µs/msg, "
+            + "lost \(messages - bare.received)"
+    )
+    print(
+        "  gateway (ring + decode + dedup + SQLite): \(Int(gatewayRate)) msg/s = \(format(100 * gatewayRate / bareRate)) % "
+            + "of the ceiling, CPU \(format(gatewayCPU)) µs/msg = \(format(gatewayCPU / bareCPU))× the bare subscriber's, "
+            + "lost \(messages - gateway.received)"
+    )
+    print(
+        "  gateway arrival → committed: p50 \(format(Double(gateway.commitP50Microseconds ?? 0) / 1000)) ms, "
+            + "p99 \(format(Double(gateway.commitP99Microseconds ?? 0) / 1000)) ms, "
+            + "max \(format(Double(gateway.commitMaxMicroseconds ?? 0) / 1000)) ms; "
+            + "ring high water \(gateway.ringHighWaterSlots ?? 0) slots, dropped \(gateway.ringDropped ?? 0), "
+            + "rejected \(gateway.rejected ?? 0), arrivals \(gateway.arrivals ?? 0)"
+    )
+}
+
+func format(_ value: Double) -> String { String(format: value < 10 ? "%.2f" : "%.1f", value) }
+
+/// Runs this executable as a child in `role`, returning the result line it printed.
+func runChild(_ childArguments: [String]) throws -> SubscriberResult {
+    let process = Process()
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    // LIVEMQTT_PROFILE=FILE records the gateway's drain with `perf record -g` into FILE-q<QoS>.
+    if let profile = ProcessInfo.processInfo.environment["LIVEMQTT_PROFILE"], childArguments.first == "gateway-drain" {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/perf")
+        let qos = childArguments[childArguments.firstIndex(of: "--qos")! + 1]
+        process.arguments =
+            ["record", "-g", "-q", "-o", "\(profile)-q\(qos)", "--", executable.path, "child"] + childArguments
+    } else {
+        process.executableURL = executable
+        process.arguments = ["child"] + childArguments
+    }
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let line = data.split(separator: UInt8(ascii: "\n")).last else {
+        throw BenchmarkError("child \(childArguments.first!) failed with status \(process.terminationStatus)")
+    }
+    return try JSONDecoder().decode(SubscriberResult.self, from: Data(line))
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
