@@ -16,17 +16,30 @@ public struct Pipeline: Sendable {
         public var sourceCount: Int
         /// The cold-chain rules (inactive when the site has no temperature classes).
         public var coldChain: ColdChainMonitor
+        /// How much event time may pass before rows whose only change is a newer `last_seen`
+        /// (or more reads) are written (config `dedup.last_seen_flush`); arrivals, moves and
+        /// departures are in every batch.
+        public var lastSeenFlush: Duration
+        /// The most EPCs the presence tracker holds (config `dedup.max_tags`).
+        public var maxTags: Int
+
+        /// The default `dedup.last_seen_flush`: 10 s.
+        public static let defaultLastSeenFlush: Duration = .seconds(10)
 
         public init(
             absentAfter: Duration,
             readPoints: ReadPointMap,
             sourceCount: Int,
-            coldChain: ColdChainMonitor = ColdChainMonitor(sensors: [:], zoneClasses: [:])
+            coldChain: ColdChainMonitor = ColdChainMonitor(sensors: [:], zoneClasses: [:]),
+            lastSeenFlush: Duration = Configuration.defaultLastSeenFlush,
+            maxTags: Int = PresenceTracker.defaultCapacity
         ) {
             self.absentAfter = absentAfter
             self.readPoints = readPoints
             self.sourceCount = sourceCount
             self.coldChain = coldChain
+            self.lastSeenFlush = lastSeenFlush
+            self.maxTags = maxTags
         }
     }
 
@@ -71,6 +84,8 @@ public struct Pipeline: Sendable {
     /// Per-minute aggregates of readings, so a year of readings stays small to query.
     private var minuteAggregator = MinuteAggregator()
     private var coldChain: ColdChainMonitor
+    /// When rows with only a newer `last_seen` were last taken (event time).
+    private var lastRefreshBatch: EventTime = .distantPast
     /// The latest sensor reading time: the cold chain's clock.
     ///
     /// Sensor readings carry the gateway's poll time; tag reads carry the readers' own clocks.
@@ -81,7 +96,7 @@ public struct Pipeline: Sendable {
 
     public init(configuration: Configuration) {
         self.configuration = configuration
-        self.tracker = PresenceTracker(absentAfter: configuration.absentAfter)
+        self.tracker = PresenceTracker(absentAfter: configuration.absentAfter, capacity: configuration.maxTags)
         self.coldChain = configuration.coldChain
         self.sources = Array(repeating: SourceCounters(), count: configuration.sourceCount)
         self.windows = Array(repeating: EventNumberWindow(), count: configuration.sourceCount)
@@ -185,7 +200,11 @@ public struct Pipeline: Sendable {
 
     /// The facts derived since the previous call: movements in order, and the inventory rows
     /// that changed.
-    public mutating func takeBatch() -> FactBatch {
+    ///
+    /// Rows whose only change is a newer `last_seen` or more `reads` are included when
+    /// `periodic` is false (a final or explicit flush), or once `lastSeenFlush` of event time
+    /// passed since they were last included; so a periodic flush writes facts, not reads.
+    public mutating func takeBatch(periodic: Bool = false) -> FactBatch {
         var batch = FactBatch(movements: movements, readings: readings, alerts: alerts)
         for aggregate in minutes {
             guard case .sensor(let sensor) = aggregate.subject else { continue }
@@ -195,7 +214,11 @@ public struct Pipeline: Sendable {
         movements.removeAll(keepingCapacity: true)
         readings.removeAll(keepingCapacity: true)
         alerts.removeAll(keepingCapacity: true)
-        tracker.drainChanges { batch.inventory.append($0) }
+        let refreshes =
+            !periodic || lastRefreshBatch == .distantPast
+            || clock - lastRefreshBatch >= configuration.lastSeenFlush
+        if refreshes { lastRefreshBatch = clock }
+        tracker.drainChanges(includingRefreshes: refreshes) { batch.inventory.append($0) }
         return batch
     }
 }
