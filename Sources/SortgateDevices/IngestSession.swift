@@ -136,13 +136,11 @@ public final class IngestSession {
             reject(record, rejection.reason, rejection.detail + topicSuffix(record), payload: payload)
         }
         for read in reads {
-            do {
-                try EPCIdentity.validate(read.epc)
+            do throws(EPCError) {
+                try pipeline.process(validating: read)
             } catch {
                 reject(record, .invalidEPC, error.description + topicSuffix(record), payload: payload)
-                continue
             }
-            pipeline.process(read)
         }
         metrics[source.index].reads.increment(by: reads.count)
     }

@@ -192,3 +192,32 @@ struct PipelinePeriodicBatchTests {
         #expect(pipeline.takeBatch().isEmpty)
     }
 }
+
+@Suite("Pipeline EPC validation")
+struct PipelineValidationTests {
+    let reader = SourceID(0)
+    let dock = ZoneID(0)
+    let good = try! EPC(hex: "3074257BF7194E4000001A85")
+    /// SGTIN-96 header with partition 7, which the Tag Data Standard reserves.
+    let malformed = try! EPC(hex: "30FC257BF7194E4000001A85")
+
+    func t(_ seconds: Int64) -> EventTime { EventTime(seconds: 1_800_000_000 + seconds) }
+
+    @Test("A malformed EPC is thrown, changes nothing and does not move the clock")
+    func malformedEPC() throws {
+        var points = ReadPointMap()
+        points.setDefault(source: reader, zone: dock)
+        var pipeline = Pipeline(configuration: .init(absentAfter: .seconds(30), readPoints: points, sourceCount: 1))
+        try pipeline.process(validating: TagRead(source: reader, seq: 1, time: t(0), epc: good, antenna: 1))
+        #expect(throws: EPCError.self) {
+            try pipeline.process(validating: TagRead(source: reader, seq: 2, time: t(100), epc: malformed, antenna: 1))
+        }
+        #expect(pipeline.clock == t(0))
+        #expect(pipeline.totals.tagEvents == 1)
+        #expect(pipeline.tracker.entry(for: malformed) == nil)
+        #expect(pipeline.takeBatch().movements == [Movement(epc: good, kind: .arrival, from: nil, to: dock, at: t(0))])
+        // Known EPCs keep being processed.
+        try pipeline.process(validating: TagRead(source: reader, seq: 3, time: t(5), epc: good, antenna: 1))
+        #expect(pipeline.tracker.entry(for: good)?.reads == 2)
+    }
+}

@@ -143,8 +143,30 @@ public struct Pipeline: Sendable {
         minuteAggregator.observe(.sensor(reading.source), at: reading.time, celsius: reading.celsius, into: &minutes)
     }
 
-    /// Processes one tag read.
+    /// Processes one tag read whose EPC is known to be well-formed (or need not be).
     public mutating func process(_ read: TagRead) {
+        process(read, admit: { _ in true })
+    }
+
+    /// Processes one tag read from a device, checking its EPC (`EPCIdentity.validate`) the first
+    /// time the EPC is seen — not at every read: an EPC the tracker holds was checked when it
+    /// arrived. A malformed EPC changes nothing and is thrown for the caller to reject.
+    public mutating func process(validating read: TagRead) throws(EPCError) {
+        var failure: EPCError?
+        process(read) { epc in
+            do throws(EPCError) {
+                try EPCIdentity.validate(epc)
+                return true
+            } catch {
+                failure = error
+                return false
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    @inline(__always)
+    private mutating func process(_ read: TagRead, admit: (EPC) -> Bool) {
         let source = read.source.index
         if let number = read.vendorEventNumber {
             switch windows[source].admit(number) {
@@ -161,10 +183,19 @@ public struct Pipeline: Sendable {
             sources[source].unmappedReads &+= 1
             return
         }
-        totals.tagEvents &+= 1
-        totals.tagReads &+= UInt64(read.readCount)
         let before = movements.count
-        tracker.observe(epc: read.epc, zone: zone, at: read.time, reads: read.readCount, into: &movements)
+        let admitted = tracker.observe(
+            epc: read.epc,
+            zone: zone,
+            at: read.time,
+            reads: read.readCount,
+            into: &movements,
+            admit: admit
+        )
+        if admitted {
+            totals.tagEvents &+= 1
+            totals.tagReads &+= UInt64(read.readCount)
+        }
         countMovements(from: before)
     }
 

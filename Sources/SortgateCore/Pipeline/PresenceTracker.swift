@@ -122,19 +122,28 @@ public struct PresenceTracker: Sendable {
 
     /// Applies one read of `epc` at `time` in `zone`, counting `reads` tag reads, and appends the
     /// movements it causes (departures now due first, then this EPC's arrival or move).
+    ///
+    /// `admit` is asked about an EPC the tracker does not hold, before it arrives (the pipeline
+    /// validates EPCs there, once per EPC rather than once per read); an EPC it refuses changes
+    /// nothing. Returns false when the read was refused (by `admit`, or because the tracker is
+    /// full).
+    @discardableResult
     public mutating func observe(
         epc: EPC,
         zone: ZoneID,
         at time: EventTime,
         reads: UInt32,
-        into movements: inout [Movement]
-    ) {
+        into movements: inout [Movement],
+        admit: (EPC) -> Bool = { _ in true }
+    ) -> Bool {
+        // A refused EPC must not move the clock: look it up first (departures never free slots).
+        let held = table.slot(of: epc)
+        if held == nil, !admit(epc) { return false }
         // As `advance(to:)`, without its call when no deadline is due (almost every read).
         if time > clock { clock = time }
         if let next = deadlines.min, next.due < clock.nanoseconds { advance(to: time, into: &movements) }
-        guard let slot = table.slot(of: epc) else {
-            arrive(epc, zone: zone, at: time, reads: reads, into: &movements)
-            return
+        guard let slot = held else {
+            return arrive(epc, zone: zone, at: time, reads: reads, into: &movements)
         }
         // The common case first: a present EPC read again in its zone.
         let flags = table[slot: slot].flags
@@ -142,7 +151,7 @@ public struct PresenceTracker: Sendable {
             table[slot: slot].reads &+= UInt64(reads)
             if time > table[slot: slot].lastSeen { table[slot: slot].lastSeen = time }
             markRefresh(slot, flags)
-            return
+            return true
         }
         table[slot: slot].reads &+= UInt64(reads)
         if !flags.contains(.present) {
@@ -164,6 +173,7 @@ public struct PresenceTracker: Sendable {
             // A straggler from another zone: counted, does not move the tag back.
             markRefresh(slot, flags)
         }
+        return true
     }
 
     private mutating func arrive(
@@ -172,10 +182,10 @@ public struct PresenceTracker: Sendable {
         at time: EventTime,
         reads: UInt32,
         into movements: inout [Movement]
-    ) {
+    ) -> Bool {
         guard makeRoom() else {
             refusedReads &+= 1
-            return
+            return false
         }
         let slot = table.insert(
             epc,
@@ -185,6 +195,7 @@ public struct PresenceTracker: Sendable {
         queueDeadline(slot, due: time.nanoseconds &+ absentNanoseconds)
         markFactChange(slot)
         movements.append(Movement(epc: epc, kind: .arrival, from: nil, to: zone, at: time))
+        return true
     }
 
     /// Frees a slot when the tracker is full by forgetting the EPC that departed longest ago.

@@ -22,7 +22,7 @@ public struct SyntheticCapture: Sendable {
         return url.path
     }()
 
-    public init(reads: Int, tags: Int = 100_000, zebraBatch: Int = 50, seed: UInt64 = 7) throws {
+    public init(reads: Int, tags: Int = 20_000, zebraBatch: Int = 50, seed: UInt64 = 7) throws {
         folder = NSTemporaryDirectory() + "sortgate-bench-\(getpid())-\(reads)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         capturePath = folder + "/capture.jsonl"
