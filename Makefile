@@ -6,7 +6,7 @@ CONFIG ?= Config/demo.yaml
 CAPTURE ?= Tools/captures/demo.jsonl
 SORTGATE := .build/debug/sortgate
 
-.PHONY: demo demo-replay test build build-all deps check-config capture clean-demo
+.PHONY: demo demo-replay test build build-all deps check-config capture clean-demo bench bench-live
 
 deps:
 	@Tools/install-deps
@@ -32,6 +32,14 @@ demo-replay: build
 test: deps
 	swift build --build-tests
 	swift test --skip-build --no-parallel
+
+## Runs every benchmark (release builds; Tools/Benchmarks is its own package). BENCH=Name runs one suite.
+bench: deps
+	swift package --package-path Tools/Benchmarks benchmark $(if $(BENCH),--target $(BENCH),) --no-progress
+
+## Live MQTT end to end next to a bare libmosquitto subscriber (real mosquitto, QoS 0 and 1). MESSAGES=N.
+bench-live: deps
+	swift run -c release --package-path Tools/Benchmarks LiveMQTT --messages $(or $(MESSAGES),200000)
 
 check-config: build
 	$(SORTGATE) check-config $(CONFIG)

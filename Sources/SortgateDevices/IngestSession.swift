@@ -97,7 +97,7 @@ public final class IngestSession {
                     payload: record.payload ?? []
                 )
             )
-            if messagesSinceFlush >= messagesPerBatch { try flush() }
+            if messagesSinceFlush >= messagesPerBatch { try flush(periodic: true) }
             return
         }
         guard var topic = record.topic else {
@@ -127,7 +127,7 @@ public final class IngestSession {
         counters.messages += 1
         messagesSinceFlush += 1
         decode(copy message)
-        if messagesSinceFlush >= messagesPerBatch { try flush() }
+        if messagesSinceFlush >= messagesPerBatch { try flush(periodic: true) }
     }
 
     private func decode(_ message: RawMessage) {
@@ -191,13 +191,11 @@ public final class IngestSession {
             reject(message, rejection.reason, rejection.detail + topicSuffix(message), payload: payload)
         }
         for read in reads {
-            do {
-                try EPCIdentity.validate(read.epc)
+            do throws(EPCError) {
+                try pipeline.process(validating: read)
             } catch {
                 reject(message, .invalidEPC, error.description + topicSuffix(message), payload: payload)
-                continue
             }
-            pipeline.process(read)
         }
         metrics[source.index].reads.increment(by: reads.count)
     }
@@ -406,10 +404,14 @@ public final class IngestSession {
 
     /// Writes everything derived so far to the sink in one batch (nothing when there is nothing).
     ///
+    /// A `periodic` flush leaves out rows whose only change is a newer `last_seen` (or more
+    /// reads) until `dedup.last_seen_flush` of event time passed (see `Pipeline.takeBatch`), so
+    /// the sink's writes scale with facts, not with reads; any other flush writes everything.
+    ///
     /// When the write fails the batch is kept and written again, before anything newer, at the
     /// next flush: sink writes are idempotent, so a retry never duplicates a fact, and the
     /// consumer stalls (backpressure) rather than losing what it derived.
-    public func flush() throws {
+    public func flush(periodic: Bool = false) throws {
         messagesSinceFlush = 0
         if let pending = unwritten {
             do {
@@ -421,7 +423,7 @@ public final class IngestSession {
             unwritten = nil
             counters.batches += 1
         }
-        var batch = pipeline.takeBatch()
+        var batch = pipeline.takeBatch(periodic: periodic)
         batch.quarantine = quarantine
         quarantine.removeAll(keepingCapacity: true)
         guard !batch.isEmpty else { return }

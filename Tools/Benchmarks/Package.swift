@@ -2,7 +2,8 @@
 import PackageDescription
 
 /// sortgate's benchmarks, apart from the main package so that its build and CI never compile the
-/// benchmark harnesses.
+/// benchmark harness. Run them all with `make bench` (or `swift package --package-path
+/// Tools/Benchmarks benchmark`); each benchmark target is one suite of Benchmarks/.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -13,10 +14,41 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "sortgate", path: "../.."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        // Synthetic workloads shared by the suites: EPC populations, read streams, capture files, site configs.
+        .target(
+            name: "BenchmarkWorkloads",
+            dependencies: [.product(name: "SortgateCore", package: "sortgate")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CorePipeline",
+            dependencies: [
+                "BenchmarkWorkloads",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SortgateCore", package: "sortgate"),
+            ],
+            path: "Benchmarks/CorePipeline",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "Replay",
+            dependencies: [
+                "BenchmarkWorkloads",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SortgateCore", package: "sortgate"),
+                .product(name: "SortgateDevices", package: "sortgate"),
+                .product(name: "SortgateStore", package: "sortgate"),
+            ],
+            path: "Benchmarks/Replay",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // libmosquitto for the bare subscriber and the publisher of the live benchmark (C calls only).
         .systemLibrary(
             name: "CMosquittoBare",
@@ -24,7 +56,8 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
-        // Live MQTT end to end: a bare libmosquitto subscriber and the gateway on one broker, QoS 0 and 1.
+        // Live MQTT end to end: a bare libmosquitto subscriber and the gateway on one broker, QoS 0
+        // and 1 (its own harness: child processes, a real mosquitto); `make bench-live`.
         .executableTarget(
             name: "LiveMQTT",
             dependencies: [

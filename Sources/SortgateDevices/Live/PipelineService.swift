@@ -128,7 +128,8 @@ public final class PipelineService: Service, @unchecked Sendable {
                 }
             }
             if now - lastFlush >= flushInterval || !open {
-                flushRetrying()
+                // While running, last_seen-only changes wait for dedup.last_seen_flush; the last flush writes all.
+                flushRetrying(periodic: open)
                 lastFlush = clock.now
             }
         }
@@ -146,7 +147,7 @@ public final class PipelineService: Service, @unchecked Sendable {
         }
     }
 
-    private func flushRetrying(after firstError: (any Error)? = nil) {
+    private func flushRetrying(after firstError: (any Error)? = nil, periodic: Bool = true) {
         var delay = Duration.milliseconds(100)
         var error = firstError
         while true {
@@ -158,7 +159,7 @@ public final class PipelineService: Service, @unchecked Sendable {
                 delay = min(delay * 2, .seconds(10))
             }
             do {
-                try session.flush()
+                try session.flush(periodic: periodic)
                 break
             } catch let failure {
                 error = failure
