@@ -98,7 +98,8 @@ nonisolated(unsafe) var benchQoS = 0
 enum Publisher {
     static let acknowledged = Atomic<Int>(0)
 
-    static func run(port: Int, qos: Int, workload: Workload) -> Double {
+    /// Publishes every message of `workload`; with `rate` (messages per second), paced in 1 ms steps.
+    static func run(port: Int, qos: Int, workload: Workload, rate: Int? = nil) -> Double {
         mosquitto_lib_init()
         let mosq = mosquitto_new("bench-publisher", true, nil)!
         mosquitto_max_inflight_messages_set(mosq, 1000)
@@ -111,6 +112,12 @@ enum Publisher {
         let start = monotonicNanoseconds()
         var index = 0
         while index < workload.messages {
+            if let rate {
+                // Not ahead of the schedule: message i is due at start + i / rate.
+                let due = start + Int64(index) * 1_000_000_000 / Int64(rate)
+                let now = monotonicNanoseconds()
+                if due > now { usleep(UInt32(min((due - now) / 1000, 1000))) }
+            }
             let (topic, payload) = workload.message(index, base: base)
             let rc = payload.withUnsafeBytes {
                 mosquitto_publish(mosq, nil, topic, Int32($0.count), $0.baseAddress, Int32(qos), false)

@@ -13,7 +13,10 @@ import Foundation
 // time is the child's own (getrusage), counted from its connection to its last message
 // (the gateway: to the commit of the batch holding its last message).
 //
-//   swift run -c release --package-path Tools/Benchmarks LiveMQTT [--messages 200000] [--tags 100000] [--qos 0,1]
+// Then arrival → committed latency under a steady load: the gateway stays connected while the
+// publisher sends min(N, 10 × rate) messages at `--rate` messages per second.
+//
+//   swift run -c release --package-path Tools/Benchmarks LiveMQTT [--messages 200000] [--tags 100000] [--qos 0,1] [--rate 10000]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 
@@ -33,7 +36,13 @@ if arguments.first == "child" {
     let result: SubscriberResult
     switch role {
     case "publish":
-        let seconds = Publisher.run(port: port, qos: qos, workload: Workload(messages: messages, tags: tags))
+        let rate = Int(option("rate", "0")).flatMap { $0 > 0 ? $0 : nil }
+        let seconds = Publisher.run(
+            port: port,
+            qos: qos,
+            workload: Workload(messages: messages, tags: tags),
+            rate: rate
+        )
         result = SubscriberResult(received: messages, seconds: seconds, cpuMicroseconds: processCPUMicroseconds())
     case "bare-prime", "bare-drain":
         result = BareSubscriber().run(
@@ -60,6 +69,7 @@ if arguments.first == "child" {
 }
 
 let qosLevels = option("qos", "0,1").split(separator: ",").map { Int($0)! }
+let paceRate = Int(option("rate", "10000"))!
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().path
 let folder = NSTemporaryDirectory() + "sortgate-live-bench-\(getpid())"
@@ -88,6 +98,13 @@ for qos in qosLevels {
         )
         results[kind] = try runChild(["\(kind)-drain"] + common + extra + ["--idle", "\(idleSeconds)"])
     }
+    // Latency under a steady load: the gateway connected while the publisher sends at `paceRate`.
+    let pacedMessages = min(messages, paceRate * 10)
+    let paced = ["--port", "\(broker.port)", "--qos", "\(qos)", "--messages", "\(pacedMessages)", "--tags", "\(tags)"]
+    let live = try startChild(["gateway-drain"] + paced + ["--config", configPath, "--idle", "\(idleSeconds)"])
+    usleep(2_000_000)
+    _ = try runChild(["publish"] + paced + ["--rate", "\(paceRate)"])
+    let steady = try live.result()
     let bare = results["bare"]!
     let gateway = results["gateway"]!
     let bareRate = Double(bare.received) / bare.seconds
@@ -109,14 +126,43 @@ for qos in qosLevels {
             + "p99 \(format(Double(gateway.commitP99Microseconds ?? 0) / 1000)) ms, "
             + "max \(format(Double(gateway.commitMaxMicroseconds ?? 0) / 1000)) ms; "
             + "ring high water \(gateway.ringHighWaterSlots ?? 0) slots, dropped \(gateway.ringDropped ?? 0), "
-            + "rejected \(gateway.rejected ?? 0), arrivals \(gateway.arrivals ?? 0)"
+            + "rejected \(gateway.rejected ?? 0), arrivals \(gateway.arrivals ?? 0) (a drained backlog: the ring stays full)"
+    )
+    print(
+        "  gateway at a steady \(paceRate) msg/s (\(pacedMessages) messages): arrival → committed "
+            + "p50 \(format(Double(steady.commitP50Microseconds ?? 0) / 1000)) ms, "
+            + "p99 \(format(Double(steady.commitP99Microseconds ?? 0) / 1000)) ms, "
+            + "max \(format(Double(steady.commitMaxMicroseconds ?? 0) / 1000)) ms; "
+            + "CPU \(format(Double(steady.cpuMicroseconds) / Double(max(steady.received, 1)))) µs/msg, "
+            + "lost \(pacedMessages - steady.received), ring high water \(steady.ringHighWaterSlots ?? 0) slots"
     )
 }
 
 func format(_ value: Double) -> String { String(format: value < 10 ? "%.2f" : "%.1f", value) }
 
+/// A child started in the background.
+struct RunningChild {
+    let process: Process
+    let output: Pipe
+    let role: String
+
+    func result() throws -> SubscriberResult {
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let line = data.split(separator: UInt8(ascii: "\n")).last else {
+            throw BenchmarkError("child \(role) failed with status \(process.terminationStatus)")
+        }
+        return try JSONDecoder().decode(SubscriberResult.self, from: Data(line))
+    }
+}
+
 /// Runs this executable as a child in `role`, returning the result line it printed.
 func runChild(_ childArguments: [String]) throws -> SubscriberResult {
+    try startChild(childArguments).result()
+}
+
+/// Starts this executable as a child in `role`.
+func startChild(_ childArguments: [String]) throws -> RunningChild {
     let process = Process()
     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     // LIVEMQTT_PROFILE=FILE records the gateway's drain with `perf record -g` into FILE-q<QoS>.
@@ -132,12 +178,7 @@ func runChild(_ childArguments: [String]) throws -> SubscriberResult {
     let output = Pipe()
     process.standardOutput = output
     try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0, let line = data.split(separator: UInt8(ascii: "\n")).last else {
-        throw BenchmarkError("child \(childArguments.first!) failed with status \(process.terminationStatus)")
-    }
-    return try JSONDecoder().decode(SubscriberResult.self, from: Data(line))
+    return RunningChild(process: process, output: output, role: childArguments.first!)
 }
 
 struct BenchmarkError: Error, CustomStringConvertible {
