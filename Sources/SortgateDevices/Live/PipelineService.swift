@@ -16,6 +16,8 @@ public struct LiveStatus: Sendable {
     public var redelivered: UInt64 = 0
     /// From each message's arrival to the end of the flush that committed what it changed.
     public var commitLatency = LatencyHistogram()
+    /// How long each flush (the sink write, retries included) held the consumer.
+    public var flushDuration = LatencyHistogram()
 }
 
 /// The single consumer of the event ring: decodes each message in place in its slot
@@ -49,6 +51,7 @@ public final class PipelineService: Service, @unchecked Sendable {
     /// Arrival times (ns) of the messages ingested since the last flush; consumer thread only.
     private var pendingArrivals: [Int64] = []
     private var commitLatency = LatencyHistogram()
+    private var flushDuration = LatencyHistogram()
     private let failure = Mutex<(any Error)?>(nil)
 
     public init(
@@ -107,9 +110,16 @@ public final class PipelineService: Service, @unchecked Sendable {
                     }
                 }
                 pendingArrivals.append(message.arrival.nanoseconds)
+                let started = ContinuousClock.now
                 ingestRetrying(message)
                 // IngestSession flushes by itself every `messagesPerBatch` messages.
-                if session.messagesSinceFlush == 0 { noteCommitted() }
+                if session.messagesSinceFlush == 0 {
+                    let elapsed = (ContinuousClock.now - started).components
+                    flushDuration.record(
+                        microseconds: elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000
+                    )
+                    noteCommitted()
+                }
             }
             let now = clock.now
             if consumed > 0 {
@@ -148,6 +158,11 @@ public final class PipelineService: Service, @unchecked Sendable {
     }
 
     private func flushRetrying(after firstError: (any Error)? = nil, periodic: Bool = true) {
+        let started = ContinuousClock.now
+        defer {
+            let elapsed = (ContinuousClock.now - started).components
+            flushDuration.record(microseconds: elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000)
+        }
         var delay = Duration.milliseconds(100)
         var error = firstError
         while true {
@@ -186,7 +201,8 @@ public final class PipelineService: Service, @unchecked Sendable {
             clock: pipeline.clock == .distantPast ? nil : pipeline.clock,
             recorded: recorder?.records ?? 0,
             redelivered: session.counters.redeliveredMessages + pipeline.sources.reduce(0) { $0 + $1.redelivered },
-            commitLatency: commitLatency
+            commitLatency: commitLatency,
+            flushDuration: flushDuration
         )
         published.withLock { $0 = snapshot }
     }

@@ -29,6 +29,9 @@ struct SubscriberResult: Codable {
     var ringHighWaterSlots: Int? = nil
     var rejected: UInt64? = nil
     var arrivals: UInt64? = nil
+    var flushP99Microseconds: UInt64? = nil
+    var flushMaxMicroseconds: UInt64? = nil
+    var flushes: UInt64? = nil
 }
 
 /// The ceiling: a bare libmosquitto subscriber whose message callback only counts, on the

@@ -75,7 +75,10 @@ enum GatewayRun {
             ringDropped: ring.droppedTotal,
             ringHighWaterSlots: ring.depth.highWater,
             rejected: status.session.rejectedTotal,
-            arrivals: status.totals.arrivals
+            arrivals: status.totals.arrivals,
+            flushP99Microseconds: status.flushDuration.percentile(0.99),
+            flushMaxMicroseconds: status.flushDuration.maximum,
+            flushes: status.flushDuration.count
         )
     }
 }

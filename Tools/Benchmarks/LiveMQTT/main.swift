@@ -134,7 +134,9 @@ for qos in qosLevels {
             + "p99 \(format(Double(steady.commitP99Microseconds ?? 0) / 1000)) ms, "
             + "max \(format(Double(steady.commitMaxMicroseconds ?? 0) / 1000)) ms; "
             + "CPU \(format(Double(steady.cpuMicroseconds) / Double(max(steady.received, 1)))) µs/msg, "
-            + "lost \(pacedMessages - steady.received), ring high water \(steady.ringHighWaterSlots ?? 0) slots"
+            + "lost \(pacedMessages - steady.received), ring high water \(steady.ringHighWaterSlots ?? 0) slots; "
+            + "\(steady.flushes ?? 0) flushes, p99 \(format(Double(steady.flushP99Microseconds ?? 0) / 1000)) ms, "
+            + "max \(format(Double(steady.flushMaxMicroseconds ?? 0) / 1000)) ms"
     )
 }
 
