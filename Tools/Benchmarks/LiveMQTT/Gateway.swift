@@ -38,7 +38,7 @@ enum GatewayRun {
         var lastProgress = monotonicNanoseconds()
         var lastCount: UInt64 = 0
         while true {
-            try await Task.sleep(for: .microseconds(500))
+            try await Task.sleep(for: .milliseconds(5))
             let now = monotonicNanoseconds()
             if connectedAt == 0 && sources.allSatisfy(\.isConnected) {
                 connectedAt = now
