@@ -3,7 +3,7 @@ public import SortgateCore
 extension SiteConfig {
     /// The event ring's size when the config has no `ring` section: 65 536 slots of 256 bytes,
     /// messages up to 1 MiB (16 MiB + 1 MiB of memory).
-    public static let defaultRing = EventRing.Configuration(slots: 65_536, slotSize: 256, maxMessageBytes: 1 << 20)
+    public static let defaultRing = EventRing.Configuration()
 }
 
 extension SiteConfigLoader {

@@ -11,8 +11,9 @@ public import Synchronization
 /// mirror area, so it is never split and the consumer reads it as one contiguous buffer. Memory is
 /// therefore `(slots + maxSlotsPerMessage - 1) × slotSize` bytes plus 16 bytes per slot of
 /// bookkeeping, whatever the traffic: the defaults (65 536 slots of 256 bytes, messages up to
-/// 64 KiB + 1 KiB) take 16.1 MiB + 1 MiB. A message larger than `maxMessageBytes` is refused
-/// (`.oversize`, counted for its source); the caller decides what to do instead.
+/// 1 MiB) take 16 MiB of slots, a 1 MiB mirror area and 1 MiB of sequence numbers. A message
+/// larger than `maxMessageBytes` is refused (`.oversize`, counted for its source); the caller
+/// decides what to do instead (the MQTT source puts in its first 4 KiB, marked `.truncated`).
 ///
 /// ## Protocol
 /// Every slot has a sequence number (Vyukov's bounded queue): slot `p mod slots` is free for
@@ -70,12 +71,12 @@ public final class EventRing: @unchecked Sendable {
         public var slots: Int
         /// Bytes per slot, a multiple of 8 from 64 to 65 536 (default 256; config `ring.slot_size`).
         public var slotSize: Int
-        /// The largest message taken, topic and payload included (default 64 KiB + 1 KiB, the
-        /// default `max_payload` plus room for the topic). At most `slots × slotSize` minus the
-        /// header.
+        /// The largest message taken, topic and payload included (default 1 MiB; config
+        /// `ring.max_message`, at least `max_payload` + 1 KiB). At most `slots × slotSize` minus
+        /// the header.
         public var maxMessageBytes: Int
 
-        public init(slots: Int = 65_536, slotSize: Int = 256, maxMessageBytes: Int = 65_536 + 1024) {
+        public init(slots: Int = 65_536, slotSize: Int = 256, maxMessageBytes: Int = 1 << 20) {
             self.slots = slots
             self.slotSize = slotSize
             self.maxMessageBytes = maxMessageBytes
