@@ -13,6 +13,8 @@ public struct SiteTopology: Sendable {
     public let absentAfter: Duration
     /// The cold-chain rules: sensors in zones with a temperature class.
     public let coldChain: ColdChainMonitor
+    /// Zone roles (from zone types) and dwell limits for container journeys.
+    public let transport: TransportTracker.Configuration
 
     public init(config: SiteConfig) {
         var zones = NameTable()
@@ -78,6 +80,12 @@ public struct SiteTopology: Sendable {
             zoneClasses[ZoneID(id)] = ColdChainMonitor.ZoneClass(name: name, limits: limits)
         }
         self.coldChain = ColdChainMonitor(sensors: sensorZones, zoneClasses: zoneClasses)
+        var dwell: [TransportZoneRole: Duration] = [:]
+        for (type, limit) in config.transport.dwell { dwell[type.transportRole] = limit }
+        self.transport = TransportTracker.Configuration(
+            zoneRoles: config.zones.map { $0.type.transportRole },
+            dwellLimits: dwell
+        )
     }
 
     /// The id of the device named `name`, if configured.
@@ -92,8 +100,16 @@ public struct SiteTopology: Sendable {
                 absentAfter: absentAfter,
                 readPoints: readPoints,
                 sourceCount: sources.count,
-                coldChain: coldChain
+                coldChain: coldChain,
+                transport: transport
             )
         )
+    }
+}
+
+extension ZoneType {
+    /// The zone type as the journey state machine knows it (the same names).
+    public var transportRole: TransportZoneRole {
+        TransportZoneRole(rawValue: rawValue)!
     }
 }

@@ -42,7 +42,9 @@ struct ReplayCommand: AsyncParsableCommand {
     func run() async throws {
         let site = try loadConfigOrExit(config)
         let store = try openStore(site)
-        let session = IngestSession(topology: SiteTopology(config: site), sink: store)
+        let topology = SiteTopology(config: site)
+        let session = IngestSession(topology: topology, sink: store)
+        session.loadManifest(topology.manifest(from: try query { try store.manifestContainers() }))
         let summary: ReplaySummary
         do {
             summary = try await Replayer(speed: ReplaySpeed(argument: speed)!).run(files: captures, into: session)

@@ -32,7 +32,11 @@ struct RunCommand: AsyncParsableCommand {
         let site = try loadConfigOrExit(config)
         let store = try openStore(site, deliveringAlerts: true)
         let queue = MessageQueue()
-        let session = IngestSession(topology: SiteTopology(config: site), sink: store)
+        let topology = SiteTopology(config: site)
+        let session = IngestSession(topology: topology, sink: store)
+        // Manifests are loaded at the first flush, and again whenever `manifest import` changes them.
+        let manifests = ManifestReloader(store: store, topology: topology)
+        session.manifestUpdates = { manifests.poll() }
         do {
             let saved = try store.inventoryEntries(zoneNames: site.zones.map(\.name))
             session.restore(saved.entries)

@@ -16,17 +16,21 @@ public struct Pipeline: Sendable {
         public var sourceCount: Int
         /// The cold-chain rules (inactive when the site has no temperature classes).
         public var coldChain: ColdChainMonitor
+        /// Zone roles and dwell limits for container journeys (`transport`).
+        public var transport: TransportTracker.Configuration
 
         public init(
             absentAfter: Duration,
             readPoints: ReadPointMap,
             sourceCount: Int,
-            coldChain: ColdChainMonitor = ColdChainMonitor(sensors: [:], zoneClasses: [:])
+            coldChain: ColdChainMonitor = ColdChainMonitor(sensors: [:], zoneClasses: [:]),
+            transport: TransportTracker.Configuration = .init()
         ) {
             self.absentAfter = absentAfter
             self.readPoints = readPoints
             self.sourceCount = sourceCount
             self.coldChain = coldChain
+            self.transport = transport
         }
     }
 
@@ -70,7 +74,11 @@ public struct Pipeline: Sendable {
     private var minutes: [MinuteAggregate] = []
     /// Per-minute aggregates of readings, so a year of readings stays small to query.
     private var minuteAggregator = MinuteAggregator()
-    private var coldChain: ColdChainMonitor
+    var coldChain: ColdChainMonitor
+    /// Container journeys, fed with the movements and container alerts below (see `Pipeline+Transport`).
+    public internal(set) var transport: TransportTracker
+    /// The temperature figures last written per container journey, to write them again only when they change.
+    var journeyTemperatures: [EPC: JourneyTemperatureKey] = [:]
     /// The latest sensor reading time: the cold chain's clock.
     ///
     /// Sensor readings carry the gateway's poll time; tag reads carry the readers' own clocks.
@@ -83,6 +91,7 @@ public struct Pipeline: Sendable {
         self.configuration = configuration
         self.tracker = PresenceTracker(absentAfter: configuration.absentAfter)
         self.coldChain = configuration.coldChain
+        self.transport = TransportTracker(configuration: configuration.transport)
         self.sources = Array(repeating: SourceCounters(), count: configuration.sourceCount)
         self.windows = Array(repeating: EventNumberWindow(), count: configuration.sourceCount)
     }
@@ -172,6 +181,7 @@ public struct Pipeline: Sendable {
     private mutating func countMovements(from start: Int) {
         for index in start..<movements.count {
             if coldChain.isActive { coldChain.observe(movements[index], into: &alerts) }
+            transport.observe(movements[index])
             switch movements[index].kind {
             case .arrival: totals.arrivals &+= 1
             case .move: totals.moves &+= 1
@@ -196,6 +206,7 @@ public struct Pipeline: Sendable {
         readings.removeAll(keepingCapacity: true)
         alerts.removeAll(keepingCapacity: true)
         tracker.drainChanges { batch.inventory.append($0) }
+        takeTransport(into: &batch)
         return batch
     }
 }
