@@ -54,18 +54,7 @@ struct ManifestImportCommand: ParsableCommand {
         }
         for problem in manifest.problems { printError(problem.description) }
         let store = try openStore(site)
-        let records = manifest.rows.map { row in
-            ManifestContainerRecord(
-                container: row.container.hex,
-                uri: row.container.schemeAndURI.uri,
-                shipment: row.shipment,
-                destination: row.destination,
-                temperatureClass: row.temperatureClass,
-                expectedBy: row.expectedBy?.rfc3339,
-                items: row.items.map(\.hex),
-                source: row.source
-            )
-        }
+        let records = manifest.rows.map(\.record)
         let now = EventTime(nanoseconds: Int64(Date().timeIntervalSince1970 * 1e9))
         let result = try query { try store.importManifest(records, at: now) }
         let shipments = Set(manifest.rows.map(\.shipment)).count

@@ -86,6 +86,35 @@ struct TransportReplayTests {
         var items: [Item]
     }
 
+    /// Checks every transport row and its anomalies against the generator's journeys; returns the rows.
+    @discardableResult
+    static func checkJourneys(_ store: SQLiteStore, _ expected: Expected) throws -> [String: TransportRecord] {
+        let rows = Dictionary(uniqueKeysWithValues: try store.transport().map { ($0.container, $0) })
+        #expect(rows.count == expected.containers.count)
+        let anomalies = Dictionary(grouping: try store.transportAnomalies(), by: \.container)
+        for container in expected.containers {
+            let row = try #require(rows[container.container], "no transport row for \(container.name)")
+            #expect(row.uri == container.uri, "\(container.name)")
+            #expect(row.shipment == container.shipment, "\(container.name)")
+            #expect(row.status == container.status, "\(container.name)")
+            #expect(row.zone == container.zone, "\(container.name)")
+            #expect(row.destination == container.destination, "\(container.name)")
+            #expect(row.receivedAt == container.received_at, "\(container.name)")
+            #expect(row.sortedAt == container.sorted_at, "\(container.name)")
+            #expect(row.loadedAt == container.loaded_at, "\(container.name)")
+            #expect(row.departedAt == container.departed_at, "\(container.name)")
+            #expect(row.minCelsius == container.min_celsius, "\(container.name)")
+            #expect(row.maxCelsius == container.max_celsius, "\(container.name)")
+            #expect(row.items == container.items, "\(container.name)")
+            let stored = (anomalies[container.container] ?? []).map {
+                Expected.Anomaly(kind: $0.kind, at: $0.at, zone: $0.zone)
+            }
+            #expect(stored == container.anomalies, "\(container.name)")
+            #expect(row.anomalies == container.anomalies.map(\.kind).joined(separator: ","), "\(container.name)")
+        }
+        return rows
+    }
+
     @Test("Manifest + replay: every journey as the generator's model says, shipments summed, one command answers")
     func journeys() async throws {
         let folder = try TemporaryFolder()
@@ -119,29 +148,7 @@ struct TransportReplayTests {
         #expect(summary.session.rejectedTotal == 0)
         #expect(summary.lastEventTime?.rfc3339 == expected.last_event_time)
 
-        let rows = Dictionary(uniqueKeysWithValues: try store.transport().map { ($0.container, $0) })
-        #expect(rows.count == expected.containers.count)
-        let anomalies = Dictionary(grouping: try store.transportAnomalies(), by: \.container)
-        for container in expected.containers {
-            let row = try #require(rows[container.container], "no transport row for \(container.name)")
-            #expect(row.uri == container.uri, "\(container.name)")
-            #expect(row.shipment == container.shipment, "\(container.name)")
-            #expect(row.status == container.status, "\(container.name)")
-            #expect(row.zone == container.zone, "\(container.name)")
-            #expect(row.destination == container.destination, "\(container.name)")
-            #expect(row.receivedAt == container.received_at, "\(container.name)")
-            #expect(row.sortedAt == container.sorted_at, "\(container.name)")
-            #expect(row.loadedAt == container.loaded_at, "\(container.name)")
-            #expect(row.departedAt == container.departed_at, "\(container.name)")
-            #expect(row.minCelsius == container.min_celsius, "\(container.name)")
-            #expect(row.maxCelsius == container.max_celsius, "\(container.name)")
-            #expect(row.items == container.items, "\(container.name)")
-            let stored = (anomalies[container.container] ?? []).map {
-                Expected.Anomaly(kind: $0.kind, at: $0.at, zone: $0.zone)
-            }
-            #expect(stored == container.anomalies, "\(container.name)")
-            #expect(row.anomalies == container.anomalies.map(\.kind).joined(separator: ","), "\(container.name)")
-        }
+        let rows = try Self.checkJourneys(store, expected)
         let warm = try #require(expected.containers.first { $0.name == "C6" })
         #expect((rows[warm.container]?.minutesOutOfRange ?? 0) > 5)
 
@@ -182,11 +189,51 @@ struct TransportReplayTests {
         #expect(table.contains(missorted.container))
         #expect(!table.contains("SH-1001"))
         let (unknown, _, unknownError) = try Self.sortgate(
-            ["transport", "--config", configPath, "--shipment", "SH-1020"],
+            ["transport", "--config", configPath, "--shipment", "SH-10O2"],
             in: folder
         )
         #expect(unknown == 1)
-        #expect(unknownError.contains("no shipment 'SH-1020' in the database; did you mean 'SH-1002'?"))
+        #expect(unknownError.contains("no shipment 'SH-10O2' in the database; did you mean 'SH-1002'?"))
+    }
+
+    @Test("A manifest imported mid-replay, as into a running gateway, is picked up at the next flush: same journeys")
+    func manifestImportedWhileRunning() async throws {
+        let folder = try TemporaryFolder()
+        let configPath = try Self.siteConfig(in: folder)
+        let expected = try JSONDecoder().decode(
+            Expected.self,
+            from: Data(contentsOf: Self.captures.appendingPathComponent("transport.expected.json"))
+        )
+        // The capture in two parts: the manifest arrives between them (C1…C5 already seen).
+        let lines = try String(contentsOf: Self.captures.appendingPathComponent("transport.jsonl"), encoding: .utf8)
+            .split(separator: "\n")
+        try (lines[..<800].joined(separator: "\n") + "\n").write(toFile: folder.path("1.jsonl"), atomically: true, encoding: .utf8)
+        try (lines[800...].joined(separator: "\n") + "\n").write(toFile: folder.path("2.jsonl"), atomically: true, encoding: .utf8)
+        let config = try SiteConfig.load(path: configPath)
+        let store = try SQLiteStore(
+            path: folder.path("sortgate.sqlite"),
+            zoneNames: config.zones.map(\.name),
+            sourceNames: config.devices.map(\.id)
+        )
+        let topology = SiteTopology(config: config)
+        let session = IngestSession(topology: topology, sink: store)
+        let reloader = ManifestReloader(store: store, topology: topology, interval: .zero)
+        session.manifestUpdates = { reloader.poll() }
+        _ = try await Replayer().run(files: [folder.path("1.jsonl")], into: session)
+        #expect(reloader.generation == 0)
+        #expect(try store.transport().allSatisfy { $0.shipment == nil && $0.anomalies.isEmpty })
+        #expect(reloader.poll() == nil)
+
+        let manifest = try ManifestFile.load(
+            path: Self.captures.appendingPathComponent("transport.manifest.csv").path,
+            site: config
+        )
+        #expect(manifest.problems.isEmpty)
+        let imported = try store.importManifest(manifest.rows.map(\.record), at: EventTime(nanoseconds: 0))
+        #expect(imported.generation == 1)
+        _ = try await Replayer().run(files: [folder.path("2.jsonl")], into: session)
+        #expect(reloader.generation == 1)
+        try Self.checkJourneys(store, expected)
     }
 
     @Test("EPCIS export: valid per GS1's schema, every movement once with its EPC URI, time and SGLN; stable ids")

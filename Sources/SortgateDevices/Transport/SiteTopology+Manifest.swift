@@ -54,3 +54,19 @@ public final class ManifestReloader {
         return topology.manifest(from: records)
     }
 }
+
+extension ManifestRow {
+    /// The row as `manifest_containers` stores it.
+    public var record: ManifestContainerRecord {
+        ManifestContainerRecord(
+            container: container.hex,
+            uri: container.schemeAndURI.uri,
+            shipment: shipment,
+            destination: destination,
+            temperatureClass: temperatureClass,
+            expectedBy: expectedBy?.rfc3339,
+            items: items.map(\.hex),
+            source: source
+        )
+    }
+}
