@@ -40,7 +40,13 @@ extension SiteConfigLoader {
             }
         }
         if let epcisNode = map["epcis"], !epcisNode.isNull {
-            guard var epcis = YAMLMapping(epcisNode, path: map.path("epcis"), expected: "a mapping with location", log: log)
+            guard
+                var epcis = YAMLMapping(
+                    epcisNode,
+                    path: map.path("epcis"),
+                    expected: "a mapping with location",
+                    log: log
+                )
             else { return nil }
             epcis.reportUnknownKeys(known: ["location"])
             config.epcisLocation = epcis.required("location", "the site's SGLN, e.g. urn:epc:id:sgln:4012345.00001.0") {

@@ -71,7 +71,8 @@ extension SQLiteStore {
             try writer.write { db in
                 var result = ManifestImportResult()
                 let existing = try db.cachedStatement(
-                    sql: "SELECT uri, shipment, destination, class, expected_by FROM manifest_containers WHERE container = ?"
+                    sql:
+                        "SELECT uri, shipment, destination, class, expected_by FROM manifest_containers WHERE container = ?"
                 )
                 let existingItems = try db.cachedStatement(
                     sql: "SELECT item FROM manifest_items WHERE container = ? ORDER BY rowid"

@@ -145,7 +145,9 @@ extension SQLiteStore {
         var shipments: Set<String> = []
         for journey in journeys {
             let container = journey.container.hex
-            let name = { (zone: ZoneID?) in zone.flatMap { $0.index < self.zoneNames.count ? self.zoneNames[$0.index] : nil } }
+            let name = { (zone: ZoneID?) in
+                zone.flatMap { $0.index < self.zoneNames.count ? self.zoneNames[$0.index] : nil }
+            }
             if let shipment = journey.manifest?.shipment { shipments.insert(shipment) }
             try row.execute(arguments: [
                 container,
@@ -187,7 +189,9 @@ extension SQLiteStore {
         case .unexpected:
             return "seen on site but in no manifest"
         case .missing:
-            if let late = anomaly.receivedLateAt { return "not received by \(anomaly.at.rfc3339); received \(late.rfc3339)" }
+            if let late = anomaly.receivedLateAt {
+                return "not received by \(anomaly.at.rfc3339); received \(late.rfc3339)"
+            }
             return "not received by \(anomaly.at.rfc3339)"
         case .dwell:
             let minutes = (anomaly.limit?.components.seconds ?? 0) / 60
@@ -310,7 +314,9 @@ extension SQLiteStore {
         try attempt("reading shipments") {
             try reader.read { db in
                 try Row.fetchAll(
-                    db.cachedStatement(sql: "SELECT * FROM shipments WHERE ?1 IS NULL OR shipment = ?1 ORDER BY shipment"),
+                    db.cachedStatement(
+                        sql: "SELECT * FROM shipments WHERE ?1 IS NULL OR shipment = ?1 ORDER BY shipment"
+                    ),
                     arguments: [shipment]
                 ).map { row in
                     ShipmentRecord(

@@ -21,7 +21,10 @@ struct TransportCommand: ParsableCommand {
     @Option(name: .long, help: "Only this shipment.")
     var shipment: String?
 
-    @Option(name: .long, help: "Only containers with this status: expected, received, in-sort, sorted, loaded, departed.")
+    @Option(
+        name: .long,
+        help: "Only containers with this status: expected, received, in-sort, sorted, loaded, departed."
+    )
     var status: String?
 
     @Option(name: .long, help: "table, json or csv.")

@@ -32,9 +32,16 @@ struct ManifestImportTests {
         let file = folder.path("m.csv")
         let lines = errors.split(separator: "\n").map(String.init)
         #expect(lines.count == 6, "\(errors)")
-        #expect(lines[0] == "\(file):3:39: destination 'chute-1' is not a chute or dock-out of the site; did you mean 'chute-01'?")
-        #expect(lines[1].hasPrefix("\(file):4:1: container: invalid EPC '3074257BF7194E4000001A85': not an SSCC or GRAI"))
-        #expect(lines[2] == "\(file):5:48: class 'chiled' is not a class of cold_chain.classes; did you mean 'chilled'?")
+        #expect(
+            lines[0]
+                == "\(file):3:39: destination 'chute-1' is not a chute or dock-out of the site; did you mean 'chute-01'?"
+        )
+        #expect(
+            lines[1].hasPrefix("\(file):4:1: container: invalid EPC '3074257BF7194E4000001A85': not an SSCC or GRAI")
+        )
+        #expect(
+            lines[2] == "\(file):5:48: class 'chiled' is not a class of cold_chain.classes; did you mean 'chilled'?"
+        )
         #expect(lines[3].hasPrefix("\(file):6:49: expected_by: "))
         #expect(lines[4] == "\(file):7:1: container urn:epc:id:sscc:4012345.0000000001 is already listed at line 2")
         #expect(lines[5] == "\(file):9: expected 6 fields as in the header, got 2")
@@ -42,7 +49,12 @@ struct ManifestImportTests {
         let store = try SQLiteStore.openReadOnly(path: folder.path("sortgate.sqlite"))
         let stored = try store.manifestContainers()
         #expect(stored.map(\.shipment) == ["S1", "S2"])
-        #expect(stored.first?.items == [try EPCIdentity(pureIdentityURI: "urn:epc:id:sgtin:4012345.012345.7", scheme: .sgtin96, filter: 0).epc.hex])
+        #expect(
+            stored.first?.items == [
+                try EPCIdentity(pureIdentityURI: "urn:epc:id:sgtin:4012345.012345.7", scheme: .sgtin96, filter: 0).epc
+                    .hex
+            ]
+        )
         // The SSCC-18 040123450000000047 (prefix 4012345) is the SSCC of serial reference 0000000004.
         #expect(stored.last?.uri == "urn:epc:id:sscc:4012345.0000000004")
         #expect(stored.last?.destination == "dock-out-1")

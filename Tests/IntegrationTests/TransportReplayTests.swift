@@ -128,7 +128,10 @@ struct TransportReplayTests {
         #expect(kinds == ["missorted", "unexpected", "missing", "temperature", "dwell"])
 
         let manifest = Self.captures.appendingPathComponent("transport.manifest.csv").path
-        let (status, output, errors) = try Self.sortgate(["manifest", "import", manifest, "--config", configPath], in: folder)
+        let (status, output, errors) = try Self.sortgate(
+            ["manifest", "import", manifest, "--config", configPath],
+            in: folder
+        )
         #expect(status == 0, "\(errors)")
         #expect(output.contains("8 container(s) of 4 shipment(s): 8 added, 0 changed, 0 unchanged; rejected 0"))
 
@@ -175,12 +178,18 @@ struct TransportReplayTests {
         #expect(shipments["SH-1003"]?.anomalies == 1)
 
         // Importing the same manifest again changes nothing.
-        let (again, againOutput, _) = try Self.sortgate(["manifest", "import", manifest, "--config", configPath], in: folder)
+        let (again, againOutput, _) = try Self.sortgate(
+            ["manifest", "import", manifest, "--config", configPath],
+            in: folder
+        )
         #expect(again == 0)
         #expect(againOutput.contains("0 added, 0 changed, 8 unchanged; rejected 0; manifest generation 1"))
 
         // One command: where is shipment SH-1002 and is anything wrong with it?
-        let (shown, table, _) = try Self.sortgate(["transport", "--config", configPath, "--shipment", "SH-1002"], in: folder)
+        let (shown, table, _) = try Self.sortgate(
+            ["transport", "--config", configPath, "--shipment", "SH-1002"],
+            in: folder
+        )
         #expect(shown == 0)
         let missorted = try #require(expected.containers.first { $0.name == "C5" })
         #expect(table.contains("SH-1002   departed"))
@@ -207,8 +216,16 @@ struct TransportReplayTests {
         // The capture in two parts: the manifest arrives between them (C1…C5 already seen).
         let lines = try String(contentsOf: Self.captures.appendingPathComponent("transport.jsonl"), encoding: .utf8)
             .split(separator: "\n")
-        try (lines[..<800].joined(separator: "\n") + "\n").write(toFile: folder.path("1.jsonl"), atomically: true, encoding: .utf8)
-        try (lines[800...].joined(separator: "\n") + "\n").write(toFile: folder.path("2.jsonl"), atomically: true, encoding: .utf8)
+        try (lines[..<800].joined(separator: "\n") + "\n").write(
+            toFile: folder.path("1.jsonl"),
+            atomically: true,
+            encoding: .utf8
+        )
+        try (lines[800...].joined(separator: "\n") + "\n").write(
+            toFile: folder.path("2.jsonl"),
+            atomically: true,
+            encoding: .utf8
+        )
         let config = try SiteConfig.load(path: configPath)
         let store = try SQLiteStore(
             path: folder.path("sortgate.sqlite"),
@@ -251,7 +268,11 @@ struct TransportReplayTests {
         #expect(try Self.sortgate(export + ["--out", folder.path("b.jsonld")], in: folder).0 == 0)
 
         // GS1's schema accepts it, and rejects a copy with one required field removed.
-        let (valid, report, _) = try Self.run("/usr/bin/env", ["python3", Self.validator, folder.path("a.jsonld")], in: folder)
+        let (valid, report, _) = try Self.run(
+            "/usr/bin/env",
+            ["python3", Self.validator, folder.path("a.jsonld")],
+            in: folder
+        )
         #expect(valid == 0, "\(report)")
         var broken = try String(contentsOfFile: folder.path("a.jsonld"), encoding: .utf8)
         broken = broken.replacingOccurrences(of: #""eventTimeZoneOffset": "+00:00","#, with: "")
@@ -285,7 +306,10 @@ struct TransportReplayTests {
             let epc = (event["epcList"] as? [String])?.first ?? ""
             let readPoint = (event["readPoint"] as? [String: Any])?["id"] as? String
             let step = event["bizStep"] as? String ?? ""
-            exported[key(epc, event["eventTime"] as? String ?? "", readPoint, step == "departing" ? "d" : "a"), default: 0] += 1
+            exported[
+                key(epc, event["eventTime"] as? String ?? "", readPoint, step == "departing" ? "d" : "a"),
+                default: 0
+            ] += 1
             if step != "departing" {
                 #expect((event["bizLocation"] as? [String: Any])?["id"] as? String == readPoint)
             }
@@ -308,7 +332,9 @@ struct TransportReplayTests {
         )
         let warm = try #require(expected.containers.first { $0.name == "C6" })
         let departure = try #require(
-            objects.first { ($0["epcList"] as? [String]) == [warm.uri ?? ""] && $0["bizStep"] as? String == "departing" }
+            objects.first {
+                ($0["epcList"] as? [String]) == [warm.uri ?? ""] && $0["bizStep"] as? String == "departing"
+            }
         )
         #expect(departure["disposition"] as? String == "in_transit")
         let sensors = try #require(departure["sensorElementList"] as? [[String: Any]])

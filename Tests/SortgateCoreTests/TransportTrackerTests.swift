@@ -64,7 +64,10 @@ struct TransportTrackerTests {
         ]
         for (movement, stage) in steps {
             tracker.observe(movement)
-            #expect(tracker.journey(of: pallet)?.status == stage, "after \(movement.kind) to \(String(describing: movement.to))")
+            #expect(
+                tracker.journey(of: pallet)?.status == stage,
+                "after \(movement.kind) to \(String(describing: movement.to))"
+            )
         }
         let journey = try #require(tracker.journey(of: pallet))
         #expect(journey.receivedAt == t(1))
@@ -187,7 +190,9 @@ struct TransportTrackerTests {
         let raised = AlertEvent(transition: .raised, id: id, at: t(12), confirmedAt: t(12), peakCelsius: 11)
         let updated = AlertEvent(transition: .updated, id: id, at: t(13), confirmedAt: t(12), peakCelsius: 12)
         for event in [raised, updated, raised] {
-            tracker.observe(alert: AlertFact(event: event, sensor: nil, zone: dockIn, className: "chilled", container: pallet))
+            tracker.observe(
+                alert: AlertFact(event: event, sensor: nil, zone: dockIn, className: "chilled", container: pallet)
+            )
         }
         #expect(
             tracker.journey(of: pallet)?.anomalies == [

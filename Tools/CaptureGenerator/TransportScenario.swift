@@ -140,7 +140,10 @@ struct TransportScenario {
             GS1Encoder.sgtin96(filter: 1, companyPrefix: prefix, itemReference: "012345", serial: serial)
         }
         func regular(_ chute: String) -> [(String, Int64)] {
-            [("dock-in-1", 20), ("induction-1", 10), ("sorter-1", 10), (chute, 30), ("staging-1", 60), ("dock-out-1", 40)]
+            [
+                ("dock-in-1", 20), ("induction-1", 10), ("sorter-1", 10), (chute, 30), ("staging-1", 60),
+                ("dock-out-1", 40),
+            ]
         }
         func chilled(_ chute: String, dock: Int64) -> [(String, Int64)] {
             [
@@ -159,39 +162,82 @@ struct TransportScenario {
         let m1 = GS1Encoder.sscc96(filter: 0, companyPrefix: prefix, serialReference: "0000000099")
         var list: [TransportContainer] = [
             TransportContainer(
-                name: "C1", tag: c1, manifestName: c1.uri!, manifestHex: filterZero(c1), shipment: "SH-1001",
-                destination: "chute-01", expectedBy: 1_800, items: [item(101), item(102), item(103)],
+                name: "C1",
+                tag: c1,
+                manifestName: c1.uri!,
+                manifestHex: filterZero(c1),
+                shipment: "SH-1001",
+                destination: "chute-01",
+                expectedBy: 1_800,
+                items: [item(101), item(102), item(103)],
                 stays: route(from: 60, regular("chute-01"))
             ),
             TransportContainer(
-                name: "C2", tag: sscc(2), manifestName: sscc(2).hex, manifestHex: sscc(2).hex, shipment: "SH-1001",
-                destination: "chute-02", items: [], stays: route(from: 90, regular("chute-02"))
+                name: "C2",
+                tag: sscc(2),
+                manifestName: sscc(2).hex,
+                manifestHex: sscc(2).hex,
+                shipment: "SH-1001",
+                destination: "chute-02",
+                items: [],
+                stays: route(from: 90, regular("chute-02"))
             ),
             TransportContainer(
-                name: "C3", tag: sscc(3), manifestName: sscc(3).hex, manifestHex: sscc(3).hex, shipment: "SH-1001",
-                destination: "chute-03", items: [], stays: route(from: 120, regular("chute-03"))
+                name: "C3",
+                tag: sscc(3),
+                manifestName: sscc(3).hex,
+                manifestHex: sscc(3).hex,
+                shipment: "SH-1001",
+                destination: "chute-03",
+                items: [],
+                stays: route(from: 120, regular("chute-03"))
             ),
             TransportContainer(
-                name: "C4", tag: c4, manifestName: Self.sscc18(prefix: prefix, serialReference: "0000000004"),
-                manifestHex: filterZero(c4), shipment: "SH-1002", destination: "chute-01", items: [],
+                name: "C4",
+                tag: c4,
+                manifestName: Self.sscc18(prefix: prefix, serialReference: "0000000004"),
+                manifestHex: filterZero(c4),
+                shipment: "SH-1002",
+                destination: "chute-01",
+                items: [],
                 stays: route(from: 150, regular("chute-01"))
             ),
             TransportContainer(
-                name: "C5", tag: sscc(5), manifestName: sscc(5).uri!, manifestHex: filterZero(sscc(5)),
-                shipment: "SH-1002", destination: "chute-01", items: [], stays: route(from: 180, regular("chute-02"))
+                name: "C5",
+                tag: sscc(5),
+                manifestName: sscc(5).uri!,
+                manifestHex: filterZero(sscc(5)),
+                shipment: "SH-1002",
+                destination: "chute-01",
+                items: [],
+                stays: route(from: 180, regular("chute-02"))
             ),
             TransportContainer(
-                name: "C6", tag: sscc(6), manifestName: sscc(6).uri!, manifestHex: filterZero(sscc(6)),
-                shipment: "SH-2001", destination: "chute-03", temperatureClass: "chilled", expectedBy: 1_800,
-                items: [item(601), item(602)], stays: route(from: 210, chilled("chute-03", dock: 480))
+                name: "C6",
+                tag: sscc(6),
+                manifestName: sscc(6).uri!,
+                manifestHex: filterZero(sscc(6)),
+                shipment: "SH-2001",
+                destination: "chute-03",
+                temperatureClass: "chilled",
+                expectedBy: 1_800,
+                items: [item(601), item(602)],
+                stays: route(from: 210, chilled("chute-03", dock: 480))
             ),
             TransportContainer(
-                name: "C7", tag: sscc(7), manifestName: sscc(7).hex, manifestHex: sscc(7).hex, shipment: "SH-2001",
-                destination: "chute-03", temperatureClass: "chilled", items: [],
+                name: "C7",
+                tag: sscc(7),
+                manifestName: sscc(7).hex,
+                manifestHex: sscc(7).hex,
+                shipment: "SH-2001",
+                destination: "chute-03",
+                temperatureClass: "chilled",
+                items: [],
                 stays: route(from: 240, chilled("chute-03", dock: 60))
             ),
             TransportContainer(
-                name: "U1", tag: GS1Encoder.grai96(filter: 0, companyPrefix: prefix, assetType: "00077", serial: 4711),
+                name: "U1",
+                tag: GS1Encoder.grai96(filter: 0, companyPrefix: prefix, assetType: "00077", serial: 4711),
                 items: [],
                 stays: route(
                     from: 270,
@@ -199,8 +245,15 @@ struct TransportScenario {
                 )
             ),
             TransportContainer(
-                name: "M1", tag: m1, manifestName: m1.uri!, manifestHex: m1.hex, shipment: "SH-1003",
-                destination: "chute-02", expectedBy: 900, items: [], stays: []
+                name: "M1",
+                tag: m1,
+                manifestName: m1.uri!,
+                manifestHex: m1.hex,
+                shipment: "SH-1003",
+                destination: "chute-02",
+                expectedBy: 900,
+                items: [],
+                stays: []
             ),
         ]
         // Nobody is read after the end of the capture.

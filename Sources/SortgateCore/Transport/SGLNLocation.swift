@@ -20,7 +20,9 @@ public struct SGLNLocation: Hashable, Sendable, CustomStringConvertible {
         }
         let parts = uri.dropFirst(scheme.count).split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else {
-            return .failure(SGLNProblem("'\(uri)' needs three parts after urn:epc:id:sgln: (prefix.reference.extension)"))
+            return .failure(
+                SGLNProblem("'\(uri)' needs three parts after urn:epc:id:sgln: (prefix.reference.extension)")
+            )
         }
         let prefix = String(parts[0])
         let reference = String(parts[1])
@@ -46,7 +48,9 @@ public struct SGLNLocation: Hashable, Sendable, CustomStringConvertible {
 
     /// The same GLN with `name` (plain characters) as extension, or what makes `name` unusable.
     public func withExtension(_ name: String) -> Result<SGLNLocation, SGLNProblem> {
-        if let problem = GS1CharacterSet82.check(name, name: "extension") { return .failure(SGLNProblem(problem.reason)) }
+        if let problem = GS1CharacterSet82.check(name, name: "extension") {
+            return .failure(SGLNProblem(problem.reason))
+        }
         guard (1...20).contains(name.utf8.count) else {
             return .failure(SGLNProblem("an SGLN extension has 1 to 20 characters; '\(name)' has \(name.utf8.count)"))
         }

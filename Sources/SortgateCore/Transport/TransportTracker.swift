@@ -126,7 +126,9 @@ public struct TransportTracker: Sendable {
         for container in touched where byContainer[container] != nil || journeys[container] != nil {
             if journeys[container] == nil { journeys[container] = Journey() }
             changed.insert(container)
-            if let expectedBy = byContainer[container]?.expectedBy { deadlines.insert(Deadline(time: expectedBy, container: container)) }
+            if let expectedBy = byContainer[container]?.expectedBy {
+                deadlines.insert(Deadline(time: expectedBy, container: container))
+            }
         }
         if hasManifest != hadManifest { changed.formUnion(journeys.keys) }
     }
