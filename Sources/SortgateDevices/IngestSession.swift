@@ -310,6 +310,11 @@ public final class IngestSession {
         pipeline.restore(rows)
     }
 
+    /// Restores the container journeys a previous run left in the database (see `restore`).
+    public func restoreJourneys(_ journeys: [TransportJourney]) {
+        pipeline.restoreJourneys(journeys)
+    }
+
     /// Loads the manifest container journeys are judged against (replay and start-up).
     public func loadManifest(_ containers: [ManifestContainer]) {
         pipeline.loadManifest(containers)

@@ -40,6 +40,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             let saved = try store.inventoryEntries(zoneNames: site.zones.map(\.name))
             session.restore(saved.entries)
+            session.restoreJourneys(try store.transportJourneys(zoneNames: site.zones.map(\.name)))
             let present = saved.entries.filter { $0.status == .present }.count
             logger.info(
                 "restored the inventory of the previous run",

@@ -253,6 +253,51 @@ struct TransportReplayTests {
         try Self.checkJourneys(store, expected)
     }
 
+    @Test("A gateway restarted mid-shift restores inventory and journeys and ends with the same journeys")
+    func restart() async throws {
+        let folder = try TemporaryFolder()
+        let configPath = try Self.siteConfig(in: folder)
+        let expected = try JSONDecoder().decode(
+            Expected.self,
+            from: Data(contentsOf: Self.captures.appendingPathComponent("transport.expected.json"))
+        )
+        let lines = try String(contentsOf: Self.captures.appendingPathComponent("transport.jsonl"), encoding: .utf8)
+            .split(separator: "\n")
+        try (lines[..<800].joined(separator: "\n") + "\n").write(
+            toFile: folder.path("1.jsonl"),
+            atomically: true,
+            encoding: .utf8
+        )
+        try (lines[800...].joined(separator: "\n") + "\n").write(
+            toFile: folder.path("2.jsonl"),
+            atomically: true,
+            encoding: .utf8
+        )
+        let config = try SiteConfig.load(path: configPath)
+        let manifest = Self.captures.appendingPathComponent("transport.manifest.csv").path
+        #expect(try Self.sortgate(["manifest", "import", manifest, "--config", configPath], in: folder).0 == 0)
+        let topology = SiteTopology(config: config)
+        func run(_ file: String, restoring: Bool) async throws {
+            let store = try SQLiteStore(
+                path: folder.path("sortgate.sqlite"),
+                zoneNames: config.zones.map(\.name),
+                sourceNames: config.devices.map(\.id)
+            )
+            let session = IngestSession(topology: topology, sink: store)
+            if restoring {
+                session.restore(try store.inventoryEntries(zoneNames: config.zones.map(\.name)).entries)
+                session.restoreJourneys(try store.transportJourneys(zoneNames: config.zones.map(\.name)))
+            }
+            session.loadManifest(topology.manifest(from: try store.manifestContainers()))
+            _ = try await Replayer().run(files: [folder.path(file)], into: session)
+        }
+        try await run("1.jsonl", restoring: false)
+        let before = try SQLiteStore.openReadOnly(path: folder.path("sortgate.sqlite")).transport()
+        #expect(before.filter { $0.status == "sorted" }.count >= 2)
+        try await run("2.jsonl", restoring: true)
+        try Self.checkJourneys(try SQLiteStore.openReadOnly(path: folder.path("sortgate.sqlite")), expected)
+    }
+
     @Test("EPCIS export: valid per GS1's schema, every movement once with its EPC URI, time and SGLN; stable ids")
     func epcisExport() async throws {
         let folder = try TemporaryFolder()

@@ -12,6 +12,11 @@ extension Pipeline {
         transport.load(containers)
     }
 
+    /// Restores container journeys saved by a previous run (see `TransportTracker.restore`).
+    public mutating func restoreJourneys(_ journeys: [TransportJourney]) {
+        for journey in journeys { transport.restore(journey) }
+    }
+
     /// Moves the journeys' clock, applies this batch's container alerts, and adds the journeys that
     /// changed to `batch`, each with the cold chain's current summary of the container.
     ///

@@ -80,13 +80,13 @@ public struct TransportTracker: Sendable {
     }
 
     public let configuration: Configuration
-    private var journeys: [EPC: Journey] = [:]
+    var journeys: [EPC: Journey] = [:]
     private var manifest: [EPC: ManifestContainer] = [:]
     private var itemContainers: [EPC: EPC] = [:]
     /// Whether any manifest was loaded: only then is an unlisted container `unexpected`.
     public private(set) var hasManifest = false
     private var changed: Set<EPC> = []
-    private var deadlines = Heap<Deadline>()
+    var deadlines = Heap<Deadline>()
     /// The largest event time seen so far.
     public private(set) var clock: EventTime = .distantPast
 
@@ -304,5 +304,40 @@ public struct TransportTracker: Sendable {
             departedAt: journey.departedAt,
             anomalies: anomalies
         )
+    }
+}
+
+extension TransportTracker {
+    /// Restores a journey saved by a previous run (see `SQLiteStore.transportJourneys`): its stage,
+    /// zone, stage times and recorded anomalies. A journey saved as `departed` is restored as
+    /// departed, with the stage its times show. Restoring reports nothing as changed.
+    public mutating func restore(_ saved: TransportJourney) {
+        let key = Self.identityKey(saved.container)
+        var journey = Journey()
+        journey.seenAs = saved.container
+        journey.present = saved.status != .departed
+        journey.zone = saved.zone
+        journey.zoneSince = saved.zoneSince
+        journey.receivedAt = saved.receivedAt
+        journey.sortedAt = saved.sortedAt
+        journey.sortedTo = saved.sortedTo
+        journey.loadedAt = saved.loadedAt
+        journey.loadedAtZone =
+            saved.loadedAt != nil && configuration.role(of: saved.zone)?.isLoadingPoint == true
+            ? saved.zone : nil
+        journey.departedAt = saved.departedAt
+        journey.recorded = saved.anomalies
+        if saved.status != .departed {
+            journey.stage = saved.status
+        } else {
+            journey.stage = saved.loadedAt != nil ? .loaded : saved.sortedAt != nil ? .sorted : .received
+        }
+        journey.lastMovementAt = saved.departedAt ?? saved.zoneSince
+        journeys[key] = journey
+        if journey.present, let zone = saved.zone, let since = saved.zoneSince,
+            let role = configuration.role(of: zone), let limit = configuration.dwellLimits[role]
+        {
+            deadlines.insert(Deadline(time: since + limit, container: key))
+        }
     }
 }
