@@ -36,6 +36,10 @@
 //
 // The same seed always gives the same bytes: randomness comes only from SplitMix64, never
 // from the clock or the system.
+//
+// `--scenario transport` writes another scenario instead: container journeys with a manifest
+// (--manifest) and the journeys the transport status must show (--expected); its files are
+// documented at the top of TransportScenario.swift. The default scenario's output is unchanged.
 
 import ArgumentParser
 import Foundation
