@@ -16,6 +16,15 @@ public struct Pipeline: Sendable {
         public var sourceCount: Int
         /// The cold-chain rules (inactive when the site has no temperature classes).
         public var coldChain: ColdChainMonitor
+        /// How much event time may pass before rows whose only change is a newer `last_seen`
+        /// (or more reads) are written (config `dedup.last_seen_flush`); arrivals, moves and
+        /// departures are in every batch.
+        public var lastSeenFlush: Duration
+        /// The most EPCs the presence tracker holds (config `dedup.max_tags`).
+        public var maxTags: Int
+
+        /// The default `dedup.last_seen_flush`: 10 s.
+        public static let defaultLastSeenFlush: Duration = .seconds(10)
         /// Zone roles and dwell limits for container journeys (`transport`).
         public var transport: TransportTracker.Configuration
 
@@ -24,12 +33,16 @@ public struct Pipeline: Sendable {
             readPoints: ReadPointMap,
             sourceCount: Int,
             coldChain: ColdChainMonitor = ColdChainMonitor(sensors: [:], zoneClasses: [:]),
+            lastSeenFlush: Duration = Configuration.defaultLastSeenFlush,
+            maxTags: Int = PresenceTracker.defaultCapacity,
             transport: TransportTracker.Configuration = .init()
         ) {
             self.absentAfter = absentAfter
             self.readPoints = readPoints
             self.sourceCount = sourceCount
             self.coldChain = coldChain
+            self.lastSeenFlush = lastSeenFlush
+            self.maxTags = maxTags
             self.transport = transport
         }
     }
@@ -75,6 +88,8 @@ public struct Pipeline: Sendable {
     /// Per-minute aggregates of readings, so a year of readings stays small to query.
     private var minuteAggregator = MinuteAggregator()
     var coldChain: ColdChainMonitor
+    /// When rows with only a newer `last_seen` were last taken (event time).
+    private var lastRefreshBatch: EventTime = .distantPast
     /// Container journeys, fed with the movements and container alerts below (see `Pipeline+Transport`).
     public internal(set) var transport: TransportTracker
     /// The temperature figures last written per container journey, to write them again only when they change.
@@ -89,7 +104,7 @@ public struct Pipeline: Sendable {
 
     public init(configuration: Configuration) {
         self.configuration = configuration
-        self.tracker = PresenceTracker(absentAfter: configuration.absentAfter)
+        self.tracker = PresenceTracker(absentAfter: configuration.absentAfter, capacity: configuration.maxTags)
         self.coldChain = configuration.coldChain
         self.transport = TransportTracker(configuration: configuration.transport)
         self.sources = Array(repeating: SourceCounters(), count: configuration.sourceCount)
@@ -137,8 +152,30 @@ public struct Pipeline: Sendable {
         minuteAggregator.observe(.sensor(reading.source), at: reading.time, celsius: reading.celsius, into: &minutes)
     }
 
-    /// Processes one tag read.
+    /// Processes one tag read whose EPC is known to be well-formed (or need not be).
     public mutating func process(_ read: TagRead) {
+        process(read, admit: { _ in true })
+    }
+
+    /// Processes one tag read from a device, checking its EPC (`EPCIdentity.validate`) the first
+    /// time the EPC is seen — not at every read: an EPC the tracker holds was checked when it
+    /// arrived. A malformed EPC changes nothing and is thrown for the caller to reject.
+    public mutating func process(validating read: TagRead) throws(EPCError) {
+        var failure: EPCError?
+        process(read) { epc in
+            do throws(EPCError) {
+                try EPCIdentity.validate(epc)
+                return true
+            } catch {
+                failure = error
+                return false
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    @inline(__always)
+    private mutating func process(_ read: TagRead, admit: (EPC) -> Bool) {
         let source = read.source.index
         if let number = read.vendorEventNumber {
             switch windows[source].admit(number) {
@@ -155,10 +192,19 @@ public struct Pipeline: Sendable {
             sources[source].unmappedReads &+= 1
             return
         }
-        totals.tagEvents &+= 1
-        totals.tagReads &+= UInt64(read.readCount)
         let before = movements.count
-        tracker.observe(epc: read.epc, zone: zone, at: read.time, reads: read.readCount, into: &movements)
+        let admitted = tracker.observe(
+            epc: read.epc,
+            zone: zone,
+            at: read.time,
+            reads: read.readCount,
+            into: &movements,
+            admit: admit
+        )
+        if admitted {
+            totals.tagEvents &+= 1
+            totals.tagReads &+= UInt64(read.readCount)
+        }
         countMovements(from: before)
     }
 
@@ -195,7 +241,11 @@ public struct Pipeline: Sendable {
 
     /// The facts derived since the previous call: movements in order, and the inventory rows
     /// that changed.
-    public mutating func takeBatch() -> FactBatch {
+    ///
+    /// Rows whose only change is a newer `last_seen` or more `reads` are included when
+    /// `periodic` is false (a final or explicit flush), or once `lastSeenFlush` of event time
+    /// passed since they were last included; so a periodic flush writes facts, not reads.
+    public mutating func takeBatch(periodic: Bool = false) -> FactBatch {
         var batch = FactBatch(movements: movements, readings: readings, alerts: alerts)
         for aggregate in minutes {
             guard case .sensor(let sensor) = aggregate.subject else { continue }
@@ -205,7 +255,11 @@ public struct Pipeline: Sendable {
         movements.removeAll(keepingCapacity: true)
         readings.removeAll(keepingCapacity: true)
         alerts.removeAll(keepingCapacity: true)
-        tracker.drainChanges { batch.inventory.append($0) }
+        let refreshes =
+            !periodic || lastRefreshBatch == .distantPast
+            || clock - lastRefreshBatch >= configuration.lastSeenFlush
+        if refreshes { lastRefreshBatch = clock }
+        tracker.drainChanges(includingRefreshes: refreshes) { batch.inventory.append($0) }
         takeTransport(into: &batch)
         return batch
     }
