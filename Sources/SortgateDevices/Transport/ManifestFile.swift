@@ -34,7 +34,8 @@ public struct ManifestProblem: Error, Hashable, Sendable, CustomStringConvertibl
 /// Two formats, told apart by the first non-blank character (`[` is JSON):
 /// - **CSV** with a header line naming the columns, in any order: `container`, `shipment`,
 ///   `destination` (required), `class`, `expected_by`, `items` (optional). Fields may be quoted
-///   (`"…"`, `""` for a quote). `items` is a list separated by spaces or `;`.
+///   (`"…"`, `""` for a quote). `items` is a list separated by spaces or `;`. Blank lines and
+///   lines starting with `#` are skipped; line numbers count every line of the file.
 /// - **JSON**: an array of objects with the same keys; `items` is an array of strings.
 ///
 /// `container` is a 24-hex-digit EPC (SSCC-96 or GRAI-96), an `urn:epc:id:sscc:` or
