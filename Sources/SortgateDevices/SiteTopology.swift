@@ -63,31 +63,40 @@ public struct SiteTopology: Sendable {
         for zone in config.zones {
             // The config loader has checked the class exists and its limits are consistent.
             guard let name = zone.temperatureClass, let id = zones.id(of: zone.name),
-                let temperatureClass = config.coldChain.classes[name],
-                let limits = try? TemperatureLimits(
-                    min: temperatureClass.min,
-                    max: temperatureClass.max,
-                    alarmDelay: temperatureClass.alarmDelay,
-                    clearHysteresis: temperatureClass.clearHysteresis,
-                    cumulative: temperatureClass.cumulative.flatMap {
-                        try? CumulativeLimit(
-                            limit: $0.limit,
-                            side: $0.above ? .above : .below,
-                            window: $0.window,
-                            allowed: $0.allowed
-                        )
-                    },
-                    offlineAfter: temperatureClass.offlineAfter
-                )
+                let limits = config.coldChain.classes[name].flatMap(Self.limits)
             else { continue }
             zoneClasses[ZoneID(id)] = ColdChainMonitor.ZoneClass(name: name, limits: limits)
         }
-        self.coldChain = ColdChainMonitor(sensors: sensorZones, zoneClasses: zoneClasses)
+        self.coldChain = ColdChainMonitor(
+            sensors: sensorZones,
+            zoneClasses: zoneClasses,
+            classes: config.coldChain.classes.compactMapValues(Self.limits)
+        )
         var dwell: [TransportZoneRole: Duration] = [:]
         for (type, limit) in config.transport.dwell { dwell[type.transportRole] = limit }
         self.transport = TransportTracker.Configuration(
             zoneRoles: config.zones.map { $0.type.transportRole },
             dwellLimits: dwell
+        )
+    }
+
+    /// A class's limits as the cold chain takes them; nil when they are inconsistent (the config
+    /// loader has reported that already).
+    static func limits(of temperatureClass: TemperatureClass) -> TemperatureLimits? {
+        try? TemperatureLimits(
+            min: temperatureClass.min,
+            max: temperatureClass.max,
+            alarmDelay: temperatureClass.alarmDelay,
+            clearHysteresis: temperatureClass.clearHysteresis,
+            cumulative: temperatureClass.cumulative.flatMap {
+                try? CumulativeLimit(
+                    limit: $0.limit,
+                    side: $0.above ? .above : .below,
+                    window: $0.window,
+                    allowed: $0.allowed
+                )
+            },
+            offlineAfter: temperatureClass.offlineAfter
         )
     }
 

@@ -12,6 +12,14 @@ extension Pipeline {
         transport.load(containers)
     }
 
+    /// On a container's arrival: the temperature class its manifest names, if any, so the cold
+    /// chain watches it from its first zone with readings, not only from its first classed zone.
+    mutating func classFromManifest(_ epc: EPC) {
+        guard TransportTracker.isContainer(epc), let name = transport.manifestEntry(of: epc)?.temperatureClass
+        else { return }
+        coldChain.assignClass(name, to: epc)
+    }
+
     /// Restores container journeys saved by a previous run (see `TransportTracker.restore`).
     public mutating func restoreJourneys(_ journeys: [TransportJourney]) {
         for journey in journeys { transport.restore(journey) }

@@ -226,7 +226,10 @@ public struct Pipeline: Sendable {
 
     private mutating func countMovements(from start: Int) {
         for index in start..<movements.count {
-            if coldChain.isActive { coldChain.observe(movements[index], into: &alerts) }
+            if coldChain.isActive {
+                if movements[index].kind == .arrival { classFromManifest(movements[index].epc) }
+                coldChain.observe(movements[index], into: &alerts)
+            }
             transport.observe(movements[index])
             switch movements[index].kind {
             case .arrival: totals.arrivals &+= 1
