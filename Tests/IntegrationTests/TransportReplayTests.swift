@@ -197,6 +197,25 @@ struct TransportReplayTests {
         #expect(table.contains("sorted to chute-02, destination chute-01"))
         #expect(table.contains(missorted.container))
         #expect(!table.contains("SH-1001"))
+        // For scripts: the same as JSON, filtered by status.
+        let (listed, json, _) = try Self.sortgate(
+            ["transport", "--config", configPath, "--status", "departed", "--format", "json"],
+            in: folder
+        )
+        #expect(listed == 0)
+        let listing = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let departed = try #require(listing["containers"] as? [[String: Any]])
+        #expect(departed.compactMap { $0["status"] as? String } == Array(repeating: "departed", count: 7))
+        #expect(
+            Set(departed.compactMap { $0["container"] as? String })
+                == Set(expected.containers.filter { $0.status == "departed" }.map(\.container))
+        )
+        #expect((listing["shipments"] as? [[String: Any]])?.count == 4)
+        #expect(
+            (listing["anomalies"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } == [
+                "missorted", "temperature",
+            ]
+        )
         let (unknown, _, unknownError) = try Self.sortgate(
             ["transport", "--config", configPath, "--shipment", "SH-10O2"],
             in: folder
