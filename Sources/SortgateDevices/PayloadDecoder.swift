@@ -89,8 +89,24 @@ public struct PayloadDecoder: Sendable {
         arrival: EventTime,
         into reads: inout [TagRead]
     ) throws(PayloadRejection) -> DecodeSummary {
-        let root = try parseMessage(payload)
         let message = MessageStamp(source: source, seq: seq, arrival: arrival)
+        let mark = reads.count
+        do throws(FastPathExit) {
+            return try decodeFast(payload, message: message, into: &reads)
+        } catch {
+            reads.removeSubrange(mark...)
+        }
+        return try decodeWithTree(payload, message: message, into: &reads)
+    }
+
+    /// Decodes a message through a parsed ``JSONValue`` tree: the reference semantics, and the
+    /// path of every message the fast path leaves alone (see `decodeFast`).
+    func decodeWithTree(
+        _ payload: UnsafeRawBufferPointer,
+        message: MessageStamp,
+        into reads: inout [TagRead]
+    ) throws(PayloadRejection) -> DecodeSummary {
+        let root = try parseMessage(payload)
         switch format {
         case .impinjIoT:
             return try decodeImpinj(root, message: message, into: &reads)
@@ -100,6 +116,19 @@ public struct PayloadDecoder: Sendable {
             // `compiledMapping` is set by `init` for every `.json` format.
             return try decodeMapped(root, mapping: compiledMapping!, message: message, into: &reads)
         }
+    }
+
+    /// Decodes one message through the tree path only, bypassing the fast path: for benchmarks
+    /// that compare the two, and for nothing else (its results equal those of `decode`).
+    @_spi(Benchmarking)
+    public func decodeUsingTree(
+        _ payload: UnsafeRawBufferPointer,
+        source: SourceID,
+        seq: UInt64,
+        arrival: EventTime,
+        into reads: inout [TagRead]
+    ) throws(PayloadRejection) -> DecodeSummary {
+        try decodeWithTree(payload, message: MessageStamp(source: source, seq: seq, arrival: arrival), into: &reads)
     }
 
     /// Decodes one message held in any byte collection; contiguous storage (`[UInt8]`,
