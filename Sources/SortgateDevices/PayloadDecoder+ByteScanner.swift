@@ -364,12 +364,19 @@ struct JSONByteScanner {
     /// The number at `offset` as the Double Foundation's parser makes of it: integers converted,
     /// fractions read by `strtod` (correctly rounded, as Swift's `Double(String)` is).
     func number(at offset: Int) throws(FastPathExit) -> Double {
+        let value = try numberValue(at: offset)
+        return value.integer.map(Double.init) ?? value.double
+    }
+
+    /// The number at `offset`: its exact value when it is a plain integer, else the Double
+    /// Foundation's parser makes of it (see `number(at:)`); anything but a number throws.
+    func numberValue(at offset: Int) throws(FastPathExit) -> (integer: Int64?, double: Double) {
         let first = base[offset]
         guard first == UInt8(ascii: "-") || isDigit(first) else { throw FastPathExit() }
         var scanner = self
         scanner.index = offset
         let token = try scanner.scanNumber()
-        if let integer = token.integer { return Double(integer) }
+        if let integer = token.integer { return (integer, Double(integer)) }
         // At most 18 digits, a sign and a point: the text fits a small stack buffer.
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { text in
             let length = token.range.count
@@ -377,7 +384,7 @@ struct JSONByteScanner {
                 text[position] = CChar(bitPattern: base[token.range.lowerBound + position])
             }
             text[length] = 0
-            return strtod(text.baseAddress!, nil)
+            return (nil, strtod(text.baseAddress!, nil))
         }
     }
 

@@ -1,6 +1,7 @@
 import SortgateCore
 
-/// The allocation-free fast path of the vendor formats (Impinj IoT, Zebra IoT Connector).
+/// The allocation-free fast path of the vendor formats (Impinj IoT, Zebra IoT Connector); the
+/// generic mapping's is in `PayloadDecoder+FastMapping.swift`.
 ///
 /// It reads the message bytes once with a ``JSONByteScanner``, locating the members it knows by
 /// byte comparison of their names and skipping (but checking) everything else, and turns the
@@ -37,7 +38,8 @@ extension PayloadDecoder {
         case .zebraIoT:
             try fastZebraMessage(&scanner, message: message, into: &reads, tally: &tally)
         case .json:
-            throw FastPathExit()
+            // `compiledMapping` is set by `init` for every `.json` format.
+            try fastMappedMessage(&scanner, mapping: compiledMapping!, message: message, into: &reads, tally: &tally)
         }
         guard scanner.atEnd() else { throw FastPathExit() }
         return DecodeSummary(reads: tally.reads, ignoredEvents: tally.ignored, overflowWarnings: tally.overflows)
@@ -436,14 +438,20 @@ extension PayloadDecoder {
 extension PayloadDecoder {
     /// A reader timestamp read from the plain string at `offset`, if it parses and is plausible
     /// (the rules of `EventField.plausible`).
-    fileprivate func fastTime(
+    func fastTime(
         at offset: Int,
         _ scanner: JSONByteScanner,
         arrival: EventTime
     ) throws(FastPathExit) -> EventTime {
-        guard let time = EventTime(rfc3339Bytes: scanner.buffer(try scanner.plainString(at: offset))),
-            time >= PayloadDecoder.earliestPlausibleTime
-        else { throw FastPathExit() }
+        guard let time = EventTime(rfc3339Bytes: scanner.buffer(try scanner.plainString(at: offset))) else {
+            throw FastPathExit()
+        }
+        return try fastPlausible(time, arrival: arrival)
+    }
+
+    /// `time` when `EventField.plausible` accepts it.
+    func fastPlausible(_ time: EventTime, arrival: EventTime) throws(FastPathExit) -> EventTime {
+        guard time >= PayloadDecoder.earliestPlausibleTime else { throw FastPathExit() }
         let (lead, overflow) = time.nanoseconds.subtractingReportingOverflow(arrival.nanoseconds)
         guard !overflow, lead <= PayloadDecoder.maximumClockLead.nanosecondsClamped else { throw FastPathExit() }
         return time

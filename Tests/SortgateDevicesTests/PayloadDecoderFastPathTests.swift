@@ -348,6 +348,67 @@ struct PayloadDecoderFastPathTests {
         #expect(rejected > mutations / 4)
     }
 
+    @Test("seeded random mutations of generic-mapping messages decode the same on both paths", arguments: [5, 6])
+    func mappingMutationsAreIdentical(seed: UInt64) throws {
+        let cases: [(JSONFieldMapping, String)] = [
+            (
+                JSONFieldMapping(
+                    events: "/batch/tag reads",
+                    epc: "/tag/id",
+                    antenna: "/ant/port",
+                    rssi: "/rssi_dbm",
+                    rssiUnit: .dBm,
+                    time: "/ts",
+                    reads: "/n",
+                    eventNumber: "/seq"
+                ),
+                #"{"reader":{"name":"gate-7"},"batch":{"tag reads":[{"tag":{"id":"300000000000000000000001"},"#
+                    + #""ant":{"port":3},"rssi_dbm":-61.5,"ts":"2023-06-28T07:24:00.250Z","n":4,"seq":100},"#
+                    + #"{"tag":{"id":"e28068940000501200000002"},"ant":{"port":1},"rssi_dbm":-48,"#
+                    + #""ts":"2023-06-28T09:24:00.750+02:00","seq":101}]}}"#
+            ),
+            (
+                JSONFieldMapping(
+                    events: "/data/tags~1v2",
+                    epc: "/m~0n/epc",
+                    epcEncoding: .base64,
+                    antenna: "/meta/1/antenna",
+                    rssi: "/rssi~0cdbm",
+                    rssiUnit: .centiDbm,
+                    time: "/t",
+                    timeUnit: .milliseconds
+                ),
+                #"{"data":{"tags/v2":[{"m~n":{"epc":"MAAAAAAAAAAAAAAB"},"meta":[{"x":1},{"antenna":2}],"#
+                    + #""rssi~cdbm":-4410,"t":1687937040123},{"m~n":{"epc":"MAAAAAAAAAAAAAAC"},"t":1687937040123.25}]}}"#
+            ),
+            (
+                JSONFieldMapping(epc: "/epc", antenna: "/antenna", time: "/time", timeUnit: .seconds),
+                #"[{"epc":"300000000000000000000001","antenna":1,"time":1687937040.5},"#
+                    + #"{"epc":"300000000000000000000002","time":"2023-06-28T07:24:00Z"}]"#
+            ),
+            (JSONFieldMapping(epc: ""), #"["300000000000000000000001","300000000000000000000002"]"#),
+        ]
+        var generator = SeededGenerator(state: seed)
+        var fastDecoded = 0
+        let mutations = 1_500
+        for round in 0..<mutations {
+            let (mapping, message) = cases[round % cases.count]
+            let decoder = PayloadDecoder(format: .json(mapping))
+            let payload =
+                round < cases.count ? Array(message.utf8) : JSONMutation.mutate(Array(message.utf8), using: &generator)
+            let arrival = ReferenceArrival.impinj
+            let fast = FastPathDifferential.viaDecode(decoder, payload, arrival: arrival)
+            let tree = FastPathDifferential.viaTree(decoder, payload, arrival: arrival)
+            #expect(fast == tree, "\(String(decoding: payload, as: UTF8.self))")
+            if FastPathDifferential.fastPathDecodes(decoder, payload, arrival: arrival) {
+                fastDecoded += 1
+            } else if round < cases.count {
+                Issue.record("the unmutated message \(round) was left to the tree path")
+            }
+        }
+        #expect(fastDecoded > mutations / 5)
+    }
+
     @Test("a fast-path message that turns out bad leaves the caller's reads untouched")
     func rollbackOnFallback() throws {
         // Two good reads, then an event with a bad antenna: the tree path keeps the good ones.
