@@ -229,6 +229,18 @@ struct JSONByteScanner {
         var nonASCII = false
         var escapes = false
         while true {
+            // Eight bytes at a time while none is a quote, a backslash, a control or non-ASCII byte.
+            while index + 8 <= count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let highs: UInt64 = 0x8080_8080_8080_8080
+                let quote = word ^ (ones &* 0x22)
+                let backslash = word ^ (ones &* 0x5C)
+                let special =
+                    ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | (word &- ones &* 0x20) | word
+                guard special & highs == 0 else { break }
+                index += 8
+            }
             guard index < count else { throw FastPathExit() }
             let byte = base[index]
             if byte == UInt8(ascii: "\"") {
