@@ -6,7 +6,7 @@ CONFIG ?= Config/demo.yaml
 CAPTURE ?= Tools/captures/demo.jsonl
 SORTGATE := .build/debug/sortgate
 
-.PHONY: demo demo-replay test build build-all deps check-config capture clean-demo
+.PHONY: demo demo-replay test build build-all deps check-config capture clean-demo bench
 
 deps:
 	@Tools/install-deps
@@ -32,6 +32,10 @@ demo-replay: build
 test: deps
 	swift build --build-tests
 	swift test --skip-build --no-parallel
+
+## Runs every benchmark (release builds; Tools/Benchmarks is its own package). BENCH=Name runs one suite.
+bench: deps
+	swift package --package-path Tools/Benchmarks benchmark $(if $(BENCH),--target $(BENCH),) --no-progress
 
 check-config: build
 	$(SORTGATE) check-config $(CONFIG)

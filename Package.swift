@@ -16,6 +16,11 @@ let package = Package(
         .executable(name: "sortgate-capture-gen", targets: ["CaptureGenerator"]),
         .executable(name: "sortgate-sim", targets: ["ReaderSimulator"]),
         .executable(name: "sortgate-modbus-sim", targets: ["ModbusSimulator"]),
+        // The libraries, for the benchmark package in Tools/Benchmarks.
+        .library(name: "SortgateCore", targets: ["SortgateCore"]),
+        .library(name: "SortgateMQTT", targets: ["SortgateMQTT"]),
+        .library(name: "SortgateDevices", targets: ["SortgateDevices"]),
+        .library(name: "SortgateStore", targets: ["SortgateStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

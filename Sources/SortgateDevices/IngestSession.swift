@@ -81,7 +81,7 @@ public final class IngestSession {
         counters.messages += 1
         messagesSinceFlush += 1
         decode(record)
-        if messagesSinceFlush >= messagesPerBatch { try flush() }
+        if messagesSinceFlush >= messagesPerBatch { try flush(periodic: true) }
     }
 
     private func decode(_ record: CaptureRecord) {
@@ -136,13 +136,11 @@ public final class IngestSession {
             reject(record, rejection.reason, rejection.detail + topicSuffix(record), payload: payload)
         }
         for read in reads {
-            do {
-                try EPCIdentity.validate(read.epc)
+            do throws(EPCError) {
+                try pipeline.process(validating: read)
             } catch {
                 reject(record, .invalidEPC, error.description + topicSuffix(record), payload: payload)
-                continue
             }
-            pipeline.process(read)
         }
         metrics[source.index].reads.increment(by: reads.count)
     }
@@ -318,10 +316,14 @@ public final class IngestSession {
 
     /// Writes everything derived so far to the sink in one batch (nothing when there is nothing).
     ///
+    /// A `periodic` flush leaves out rows whose only change is a newer `last_seen` (or more
+    /// reads) until `dedup.last_seen_flush` of event time passed (see `Pipeline.takeBatch`), so
+    /// the sink's writes scale with facts, not with reads; any other flush writes everything.
+    ///
     /// When the write fails the batch is kept and written again, before anything newer, at the
     /// next flush: sink writes are idempotent, so a retry never duplicates a fact, and the
     /// consumer stalls (backpressure) rather than losing what it derived.
-    public func flush() throws {
+    public func flush(periodic: Bool = false) throws {
         messagesSinceFlush = 0
         if let pending = unwritten {
             do {
@@ -333,7 +335,7 @@ public final class IngestSession {
             unwritten = nil
             counters.batches += 1
         }
-        var batch = pipeline.takeBatch()
+        var batch = pipeline.takeBatch(periodic: periodic)
         batch.quarantine = quarantine
         quarantine.removeAll(keepingCapacity: true)
         guard !batch.isEmpty else { return }

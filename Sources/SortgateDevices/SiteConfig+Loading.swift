@@ -455,9 +455,17 @@ final class SiteConfigLoader {
         guard var map = YAMLMapping(node, path: path, expected: "a mapping with absent_after", log: log) else {
             return nil
         }
-        map.reportUnknownKeys(known: ["absent_after"])
+        map.reportUnknownKeys(known: ["absent_after", "last_seen_flush", "max_tags"])
         let absentAfter = map.optional("absent_after") { $0.duration($1, log: log, allowZero: false) }
-        return DedupConfig(absentAfter: absentAfter ?? .seconds(30))
+        let lastSeenFlush = map.optional("last_seen_flush") { $0.duration($1, log: log, allowZero: false) }
+        let maxTags = map.optional("max_tags") {
+            $0.integer($1, expected: "a number of tags from 1000 to 100000000", in: 1000...100_000_000, log: log)
+        }
+        return DedupConfig(
+            absentAfter: absentAfter ?? .seconds(30),
+            lastSeenFlush: lastSeenFlush ?? DedupConfig().lastSeenFlush,
+            maxTags: maxTags ?? DedupConfig().maxTags
+        )
     }
 
     func readAlerts(_ node: YAMLNode, _ path: String) -> AlertsConfig? {

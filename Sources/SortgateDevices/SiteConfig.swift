@@ -1,3 +1,5 @@
+public import SortgateCore
+
 /// One site's configuration: where its data goes, its MQTT brokers, zones, devices and rules.
 ///
 /// Loaded from YAML by `load(path:shippedProfileFolders:)`, which resolves every relative path
@@ -282,9 +284,21 @@ public struct ModbusDeviceConfig: Sendable, Hashable {
 public struct DedupConfig: Sendable, Hashable {
     /// An EPC not read for this long has departed its zone (default 30 s).
     public var absentAfter: Duration
+    /// How often rows whose only change is a newer `last_seen` / more `reads` are written
+    /// (event time, default 10 s); arrivals, moves and departures are written at once.
+    public var lastSeenFlush: Duration
+    /// The most EPCs held in memory (default 2 000 000, ≈ 170 bytes each); beyond it the EPC
+    /// that departed longest ago is forgotten, and new EPCs are refused when all are present.
+    public var maxTags: Int
 
-    public init(absentAfter: Duration = .seconds(30)) {
+    public init(
+        absentAfter: Duration = .seconds(30),
+        lastSeenFlush: Duration = Pipeline.Configuration.defaultLastSeenFlush,
+        maxTags: Int = PresenceTracker.defaultCapacity
+    ) {
         self.absentAfter = absentAfter
+        self.lastSeenFlush = lastSeenFlush
+        self.maxTags = maxTags
     }
 }
 

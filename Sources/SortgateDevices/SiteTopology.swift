@@ -11,6 +11,8 @@ public struct SiteTopology: Sendable {
     public let modbusProfiles: [DeviceProfile?]
     public let readPoints: ReadPointMap
     public let absentAfter: Duration
+    /// The smoothing settings (`dedup` of the config).
+    public let dedup: DedupConfig
     /// The cold-chain rules: sensors in zones with a temperature class.
     public let coldChain: ColdChainMonitor
 
@@ -47,6 +49,7 @@ public struct SiteTopology: Sendable {
         self.modbusProfiles = modbusProfiles
         self.readPoints = readPoints
         self.absentAfter = config.dedup.absentAfter
+        self.dedup = config.dedup
         var sensorZones: [SourceID: ZoneID] = [:]
         for (index, device) in config.devices.enumerated() {
             guard case .modbus(let modbus) = device.connection, device.profile.kind == .temperatureSensor,
@@ -92,7 +95,9 @@ public struct SiteTopology: Sendable {
                 absentAfter: absentAfter,
                 readPoints: readPoints,
                 sourceCount: sources.count,
-                coldChain: coldChain
+                coldChain: coldChain,
+                lastSeenFlush: dedup.lastSeenFlush,
+                maxTags: dedup.maxTags
             )
         )
     }

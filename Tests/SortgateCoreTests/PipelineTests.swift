@@ -132,3 +132,92 @@ struct PipelineColdChainTests {
         #expect(alerts.first?.className == "chilled")
     }
 }
+
+@Suite("Pipeline periodic batches")
+struct PipelinePeriodicBatchTests {
+    let dock = ZoneID(0)
+    let chute = ZoneID(1)
+    let reader = SourceID(0)
+    let epcA = try! EPC(hex: "3074257BF7194E4000001A85")
+    let epcB = try! EPC(hex: "3074257BF7194E4000001A86")
+
+    func t(_ seconds: Int64) -> EventTime { EventTime(seconds: 1_800_000_000 + seconds) }
+
+    func read(_ epc: EPC, antenna: UInt16, at seconds: Int64) -> TagRead {
+        TagRead(source: reader, seq: UInt64(seconds + 1), time: t(seconds), epc: epc, antenna: antenna)
+    }
+
+    @Test("Periodic batches carry every fact at once, but last_seen refreshes only every last_seen_flush")
+    func refreshesWaitForTheirInterval() {
+        var points = ReadPointMap()
+        points.map(source: reader, antenna: 1, to: dock)
+        points.map(source: reader, antenna: 2, to: chute)
+        var pipeline = Pipeline(
+            configuration: .init(
+                absentAfter: .seconds(60),
+                readPoints: points,
+                sourceCount: 1,
+                lastSeenFlush: .seconds(10)
+            )
+        )
+        pipeline.process(read(epcA, antenna: 1, at: 0))
+        pipeline.process(read(epcB, antenna: 1, at: 0))
+        // The first periodic batch: two arrivals, two rows.
+        var batch = pipeline.takeBatch(periodic: true)
+        #expect(batch.movements.map(\.kind) == [.arrival, .arrival])
+        #expect(batch.inventory.map(\.epc).sorted { $0.hex < $1.hex } == [epcA, epcB])
+
+        // 4 s later: A refreshed only, B moved. Only B's row (a fact) is written.
+        pipeline.process(read(epcA, antenna: 1, at: 2))
+        pipeline.process(read(epcB, antenna: 2, at: 4))
+        batch = pipeline.takeBatch(periodic: true)
+        #expect(batch.movements == [Movement(epc: epcB, kind: .move, from: dock, to: chute, at: t(4))])
+        #expect(batch.inventory.map(\.epc) == [epcB])
+
+        // 11 s after the first batch: A's pending refresh is written with its latest last_seen.
+        pipeline.process(read(epcA, antenna: 1, at: 11))
+        batch = pipeline.takeBatch(periodic: true)
+        #expect(batch.movements.isEmpty)
+        #expect(batch.inventory.count == 1)
+        #expect(batch.inventory.first?.epc == epcA)
+        #expect(batch.inventory.first?.lastSeen == t(11))
+        #expect(batch.inventory.first?.reads == 3)
+
+        // A final (non-periodic) batch writes whatever refresh is pending, at once.
+        pipeline.process(read(epcB, antenna: 2, at: 12))
+        #expect(pipeline.takeBatch(periodic: true).inventory.isEmpty)
+        batch = pipeline.takeBatch()
+        #expect(batch.inventory.map(\.epc) == [epcB])
+        #expect(batch.inventory.first?.lastSeen == t(12))
+        #expect(pipeline.takeBatch().isEmpty)
+    }
+}
+
+@Suite("Pipeline EPC validation")
+struct PipelineValidationTests {
+    let reader = SourceID(0)
+    let dock = ZoneID(0)
+    let good = try! EPC(hex: "3074257BF7194E4000001A85")
+    /// SGTIN-96 header with partition 7, which the Tag Data Standard reserves.
+    let malformed = try! EPC(hex: "30FC257BF7194E4000001A85")
+
+    func t(_ seconds: Int64) -> EventTime { EventTime(seconds: 1_800_000_000 + seconds) }
+
+    @Test("A malformed EPC is thrown, changes nothing and does not move the clock")
+    func malformedEPC() throws {
+        var points = ReadPointMap()
+        points.setDefault(source: reader, zone: dock)
+        var pipeline = Pipeline(configuration: .init(absentAfter: .seconds(30), readPoints: points, sourceCount: 1))
+        try pipeline.process(validating: TagRead(source: reader, seq: 1, time: t(0), epc: good, antenna: 1))
+        #expect(throws: EPCError.self) {
+            try pipeline.process(validating: TagRead(source: reader, seq: 2, time: t(100), epc: malformed, antenna: 1))
+        }
+        #expect(pipeline.clock == t(0))
+        #expect(pipeline.totals.tagEvents == 1)
+        #expect(pipeline.tracker.entry(for: malformed) == nil)
+        #expect(pipeline.takeBatch().movements == [Movement(epc: good, kind: .arrival, from: nil, to: dock, at: t(0))])
+        // Known EPCs keep being processed.
+        try pipeline.process(validating: TagRead(source: reader, seq: 3, time: t(5), epc: good, antenna: 1))
+        #expect(pipeline.tracker.entry(for: good)?.reads == 2)
+    }
+}

@@ -175,3 +175,57 @@ struct PresenceTrackerRestoreTests {
         #expect(tracker.presentCount == 0)
     }
 }
+
+@Suite("PresenceTracker capacity")
+struct PresenceTrackerCapacityTests {
+    let dock = ZoneID(0)
+
+    func epc(_ serial: Int) -> EPC { EPC(w0: 0x3034_257B_F719_4E40, w1: UInt64(serial) << 32, bitCount: 96) }
+    func t(_ seconds: Int64) -> EventTime { EventTime(seconds: 1_800_000_000 + seconds) }
+
+    @Test("A full tracker forgets the EPC that departed longest ago (once its row was written)")
+    func forgetsOldestDeparted() {
+        var tracker = PresenceTracker(absentAfter: .seconds(10), capacity: 3)
+        var out: [Movement] = []
+        tracker.observe(epc: epc(1), zone: dock, at: t(0), reads: 1, into: &out)
+        tracker.observe(epc: epc(2), zone: dock, at: t(1), reads: 1, into: &out)
+        tracker.observe(epc: epc(3), zone: dock, at: t(30), reads: 1, into: &out)  // 1 and 2 depart
+        #expect(out.filter { $0.kind == .departure }.map(\.epc) == [epc(1), epc(2)])
+        // Their departure rows are not written yet: nothing may be forgotten, the new EPC is refused.
+        tracker.observe(epc: epc(4), zone: dock, at: t(31), reads: 1, into: &out)
+        #expect(tracker.refusedReads == 1)
+        #expect(tracker.entry(for: epc(4)) == nil)
+        var written: [EPC] = []
+        tracker.drainChanges { written.append($0.epc) }
+        #expect(Set(written) == [epc(1), epc(2), epc(3)])
+        // Now EPC 1 (departed first) is forgotten for EPC 4; EPC 2 stays.
+        tracker.observe(epc: epc(4), zone: dock, at: t(32), reads: 1, into: &out)
+        #expect(tracker.forgotten == 1)
+        #expect(tracker.count == 3)
+        #expect(tracker.entry(for: epc(1)) == nil)
+        #expect(tracker.entry(for: epc(2))?.status == .departed)
+        #expect(tracker.entry(for: epc(4))?.status == .present)
+        // A forgotten EPC read again is a new arrival (EPC 2 makes room for it).
+        tracker.observe(epc: epc(1), zone: dock, at: t(33), reads: 1, into: &out)
+        #expect(out.last == Movement(epc: epc(1), kind: .arrival, from: nil, to: dock, at: t(33)))
+        #expect(tracker.entry(for: epc(1))?.firstSeen == t(33))
+        #expect(tracker.entry(for: epc(2)) == nil)
+        #expect(tracker.forgotten == 2)
+    }
+
+    @Test("A tracker full of present EPCs refuses new ones and counts the refused reads")
+    func refusesWhenAllPresent() {
+        var tracker = PresenceTracker(absentAfter: .seconds(60), capacity: 2)
+        var out: [Movement] = []
+        for serial in 0..<5 {
+            tracker.observe(epc: epc(serial), zone: dock, at: t(Int64(serial)), reads: 1, into: &out)
+        }
+        #expect(tracker.count == 2)
+        #expect(tracker.presentCount == 2)
+        #expect(tracker.refusedReads == 3)
+        #expect(out.map(\.epc) == [epc(0), epc(1)])
+        // Reads of held EPCs go on as usual.
+        tracker.observe(epc: epc(1), zone: dock, at: t(9), reads: 2, into: &out)
+        #expect(tracker.entry(for: epc(1))?.reads == 3)
+    }
+}

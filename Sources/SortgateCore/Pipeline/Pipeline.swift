@@ -16,17 +16,30 @@ public struct Pipeline: Sendable {
         public var sourceCount: Int
         /// The cold-chain rules (inactive when the site has no temperature classes).
         public var coldChain: ColdChainMonitor
+        /// How much event time may pass before rows whose only change is a newer `last_seen`
+        /// (or more reads) are written (config `dedup.last_seen_flush`); arrivals, moves and
+        /// departures are in every batch.
+        public var lastSeenFlush: Duration
+        /// The most EPCs the presence tracker holds (config `dedup.max_tags`).
+        public var maxTags: Int
+
+        /// The default `dedup.last_seen_flush`: 10 s.
+        public static let defaultLastSeenFlush: Duration = .seconds(10)
 
         public init(
             absentAfter: Duration,
             readPoints: ReadPointMap,
             sourceCount: Int,
-            coldChain: ColdChainMonitor = ColdChainMonitor(sensors: [:], zoneClasses: [:])
+            coldChain: ColdChainMonitor = ColdChainMonitor(sensors: [:], zoneClasses: [:]),
+            lastSeenFlush: Duration = Configuration.defaultLastSeenFlush,
+            maxTags: Int = PresenceTracker.defaultCapacity
         ) {
             self.absentAfter = absentAfter
             self.readPoints = readPoints
             self.sourceCount = sourceCount
             self.coldChain = coldChain
+            self.lastSeenFlush = lastSeenFlush
+            self.maxTags = maxTags
         }
     }
 
@@ -71,6 +84,8 @@ public struct Pipeline: Sendable {
     /// Per-minute aggregates of readings, so a year of readings stays small to query.
     private var minuteAggregator = MinuteAggregator()
     private var coldChain: ColdChainMonitor
+    /// When rows with only a newer `last_seen` were last taken (event time).
+    private var lastRefreshBatch: EventTime = .distantPast
     /// The latest sensor reading time: the cold chain's clock.
     ///
     /// Sensor readings carry the gateway's poll time; tag reads carry the readers' own clocks.
@@ -81,7 +96,7 @@ public struct Pipeline: Sendable {
 
     public init(configuration: Configuration) {
         self.configuration = configuration
-        self.tracker = PresenceTracker(absentAfter: configuration.absentAfter)
+        self.tracker = PresenceTracker(absentAfter: configuration.absentAfter, capacity: configuration.maxTags)
         self.coldChain = configuration.coldChain
         self.sources = Array(repeating: SourceCounters(), count: configuration.sourceCount)
         self.windows = Array(repeating: EventNumberWindow(), count: configuration.sourceCount)
@@ -128,8 +143,30 @@ public struct Pipeline: Sendable {
         minuteAggregator.observe(.sensor(reading.source), at: reading.time, celsius: reading.celsius, into: &minutes)
     }
 
-    /// Processes one tag read.
+    /// Processes one tag read whose EPC is known to be well-formed (or need not be).
     public mutating func process(_ read: TagRead) {
+        process(read, admit: { _ in true })
+    }
+
+    /// Processes one tag read from a device, checking its EPC (`EPCIdentity.validate`) the first
+    /// time the EPC is seen — not at every read: an EPC the tracker holds was checked when it
+    /// arrived. A malformed EPC changes nothing and is thrown for the caller to reject.
+    public mutating func process(validating read: TagRead) throws(EPCError) {
+        var failure: EPCError?
+        process(read) { epc in
+            do throws(EPCError) {
+                try EPCIdentity.validate(epc)
+                return true
+            } catch {
+                failure = error
+                return false
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    @inline(__always)
+    private mutating func process(_ read: TagRead, admit: (EPC) -> Bool) {
         let source = read.source.index
         if let number = read.vendorEventNumber {
             switch windows[source].admit(number) {
@@ -146,10 +183,19 @@ public struct Pipeline: Sendable {
             sources[source].unmappedReads &+= 1
             return
         }
-        totals.tagEvents &+= 1
-        totals.tagReads &+= UInt64(read.readCount)
         let before = movements.count
-        tracker.observe(epc: read.epc, zone: zone, at: read.time, reads: read.readCount, into: &movements)
+        let admitted = tracker.observe(
+            epc: read.epc,
+            zone: zone,
+            at: read.time,
+            reads: read.readCount,
+            into: &movements,
+            admit: admit
+        )
+        if admitted {
+            totals.tagEvents &+= 1
+            totals.tagReads &+= UInt64(read.readCount)
+        }
         countMovements(from: before)
     }
 
@@ -185,7 +231,11 @@ public struct Pipeline: Sendable {
 
     /// The facts derived since the previous call: movements in order, and the inventory rows
     /// that changed.
-    public mutating func takeBatch() -> FactBatch {
+    ///
+    /// Rows whose only change is a newer `last_seen` or more `reads` are included when
+    /// `periodic` is false (a final or explicit flush), or once `lastSeenFlush` of event time
+    /// passed since they were last included; so a periodic flush writes facts, not reads.
+    public mutating func takeBatch(periodic: Bool = false) -> FactBatch {
         var batch = FactBatch(movements: movements, readings: readings, alerts: alerts)
         for aggregate in minutes {
             guard case .sensor(let sensor) = aggregate.subject else { continue }
@@ -195,7 +245,11 @@ public struct Pipeline: Sendable {
         movements.removeAll(keepingCapacity: true)
         readings.removeAll(keepingCapacity: true)
         alerts.removeAll(keepingCapacity: true)
-        tracker.drainChanges { batch.inventory.append($0) }
+        let refreshes =
+            !periodic || lastRefreshBatch == .distantPast
+            || clock - lastRefreshBatch >= configuration.lastSeenFlush
+        if refreshes { lastRefreshBatch = clock }
+        tracker.drainChanges(includingRefreshes: refreshes) { batch.inventory.append($0) }
         return batch
     }
 }
