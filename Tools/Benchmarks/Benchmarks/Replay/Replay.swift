@@ -33,9 +33,11 @@ let benchmarks: @Sendable () -> Void = {
         try? FileManager.default.removeItem(atPath: capture.databasePath)
         let site = try SiteConfig.load(path: capture.configPath)
         let store = try SQLiteStore(path: capture.databasePath, zoneNames: site.zones.map(\.name))
-        let session = IngestSession(topology: SiteTopology(config: site), sink: store)
+        let sink = PipelinedSink(writingTo: store)
+        let session = IngestSession(topology: SiteTopology(config: site), sink: sink)
         benchmark.startMeasurement()
-        let summary = try await Replayer(speed: .max).run(files: [capture.capturePath], into: session)
+        let summary = try await Replayer(speed: .max)
+            .run(files: [capture.capturePath], into: session, pipelinedSink: sink)
         benchmark.stopMeasurement()
         precondition(
             summary.totals.tagEvents == UInt64(reads),
