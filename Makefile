@@ -6,7 +6,7 @@ CONFIG ?= Config/demo.yaml
 CAPTURE ?= Tools/captures/demo.jsonl
 SORTGATE := .build/debug/sortgate
 
-.PHONY: demo demo-replay test build build-all deps check-config capture clean-demo bench bench-live
+.PHONY: demo demo-replay test build build-all deps check-config capture capture-transport clean-demo bench bench-live
 
 deps:
 	@Tools/install-deps
@@ -48,6 +48,11 @@ check-config: build
 capture: deps
 	swift build --product sortgate-capture-gen
 	.build/debug/sortgate-capture-gen --out Tools/captures/demo.jsonl --expected Tools/captures/demo.expected.json
+
+## Regenerates the transport scenario: capture, manifest and expected journeys.
+capture-transport: deps
+	swift build --product sortgate-capture-gen
+	.build/debug/sortgate-capture-gen --scenario transport --out Tools/captures/transport.jsonl
 
 clean-demo:
 	rm -rf demo-data

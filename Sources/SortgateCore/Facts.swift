@@ -96,6 +96,8 @@ public struct FactBatch: Sendable {
     public var alerts: [AlertFact]
     /// Finished per-minute min/avg/max of each sensor, with the sensor's zone.
     public var minutes: [(aggregate: MinuteAggregate, sensor: SourceID, zone: ZoneID?)] = []
+    /// Container journeys that changed (stage, zone, anomalies or temperature figures).
+    public var transport: [TransportJourney] = []
 
     public init(
         movements: [Movement] = [],
@@ -113,7 +115,7 @@ public struct FactBatch: Sendable {
 
     public var isEmpty: Bool {
         movements.isEmpty && inventory.isEmpty && quarantine.isEmpty && readings.isEmpty && alerts.isEmpty
-            && minutes.isEmpty
+            && minutes.isEmpty && transport.isEmpty
     }
 }
 

@@ -45,6 +45,10 @@ public final class IngestSession {
     /// logs them; monitors get them through the outbox routes).
     public var onCommittedAlerts: (([AlertFact]) -> Void)?
 
+    /// Asked at every flush for a manifest that changed (see `ManifestReloader`); nil when the
+    /// manifest is loaded once, by `loadManifest`.
+    public var manifestUpdates: (() -> [ManifestContainer]?)?
+
     /// Flush once this many messages were ingested since the last batch.
     public var messagesPerBatch = 8192
 
@@ -392,6 +396,16 @@ public final class IngestSession {
         pipeline.restore(rows)
     }
 
+    /// Restores the container journeys a previous run left in the database (see `restore`).
+    public func restoreJourneys(_ journeys: [TransportJourney]) {
+        pipeline.restoreJourneys(journeys)
+    }
+
+    /// Loads the manifest container journeys are judged against (replay and start-up).
+    public func loadManifest(_ containers: [ManifestContainer]) {
+        pipeline.loadManifest(containers)
+    }
+
     /// Lets event time pass without messages (live mode), so quiet EPCs depart.
     public func advance(to time: EventTime) {
         pipeline.advance(to: time)
@@ -413,6 +427,7 @@ public final class IngestSession {
     /// consumer stalls (backpressure) rather than losing what it derived.
     public func flush(periodic: Bool = false) throws {
         messagesSinceFlush = 0
+        if let containers = manifestUpdates?() { pipeline.loadManifest(containers) }
         if let pending = unwritten {
             do {
                 try sink.write(pending)

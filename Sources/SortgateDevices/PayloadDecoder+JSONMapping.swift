@@ -12,6 +12,8 @@ struct CompiledJSONMapping: Sendable {
     var timeUnit: JSONFieldMapping.TimeUnit
     var reads: JSONPointer?
     var eventNumber: JSONPointer?
+    /// The pointers prepared for the fast path; nil when one has a non-ASCII token.
+    var fast: FastJSONMapping?
 
     init(_ mapping: JSONFieldMapping) throws(JSONPointerError) {
         func compile(_ text: String?, field: String) throws(JSONPointerError) -> JSONPointer? {
@@ -35,6 +37,7 @@ struct CompiledJSONMapping: Sendable {
         timeUnit = mapping.timeUnit
         reads = try compile(mapping.reads, field: "reads")
         eventNumber = try compile(mapping.eventNumber, field: "eventNumber")
+        fast = FastJSONMapping(self)
     }
 }
 

@@ -50,7 +50,7 @@ final class SiteConfigLoader {
 
     static let topLevelKeys = [
         "site", "database", "profiles_path", "max_payload", "status_interval", "quarantine_limit", "brokers", "zones",
-        "devices", "dedup", "cold_chain", "alerts", "http", "ring",
+        "devices", "dedup", "cold_chain", "alerts", "http", "transport", "ring",
     ]
 
     init(file: String, shippedProfileFolders: [String]) {
@@ -122,6 +122,10 @@ final class SiteConfigLoader {
             readZones($0, $1)
         }
         let dedup = top.optional("dedup") { readDedup($0, $1) }
+        let transport = top.optional("transport") { readTransport($0, $1) }
+        if let transport, transport.epcisLocation != nil, let zones, let zonesNode = top["zones"] {
+            checkZoneLocations(zones, zonesNode, top.path("zones"))
+        }
         let alerts = top.optional("alerts") { readAlerts($0, $1) }
         var http: HTTPConfig?
         if let node = top["http"] {
@@ -147,6 +151,7 @@ final class SiteConfigLoader {
             coldChain: coldChain ?? ColdChainConfig(),
             alerts: alerts ?? AlertsConfig(),
             http: http,
+            transport: transport ?? TransportConfig(),
             ring: ring
         )
     }
@@ -337,7 +342,7 @@ final class SiteConfigLoader {
     func readZone(name: String, _ node: YAMLNode, _ path: String) -> ZoneConfig? {
         guard var map = YAMLMapping(node, path: path, expected: "a zone mapping such as {type: dock-in}", log: log)
         else { return nil }
-        map.reportUnknownKeys(known: ["type", "class"])
+        map.reportUnknownKeys(known: ["type", "class", "sgln"])
         let type = map.required("type", ConfigWording.alternatives(ZoneType.allCases.map(\.rawValue))) {
             $0.choice($1, ZoneType.allCases, log: log)
         }
@@ -354,8 +359,18 @@ final class SiteConfigLoader {
             )
             return name
         }
+        let sgln = map.optional("sgln") { node, path -> SGLNLocation? in
+            guard let text = node.text(path, expected: "an SGLN URI such as urn:epc:id:sgln:4012345.00001.7", log: log)
+            else { return nil }
+            switch SGLNLocation.parse(text) {
+            case .success(let location): return location
+            case .failure(let problem):
+                log.error(at: node, path: path, problem.reason)
+                return nil
+            }
+        }
         guard let type else { return nil }
-        return ZoneConfig(name: name, type: type, temperatureClass: temperatureClass)
+        return ZoneConfig(name: name, type: type, temperatureClass: temperatureClass, sgln: sgln)
     }
 
     func readColdChain(_ node: YAMLNode, _ path: String) -> ColdChainConfig? {

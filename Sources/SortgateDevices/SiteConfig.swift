@@ -32,6 +32,8 @@ public struct SiteConfig: Sendable, Hashable {
     public var alerts: AlertsConfig
     /// The HTTP API; nil when not configured, and then it does not start.
     public var http: HTTPConfig?
+    /// Container journeys: dwell limits and EPCIS locations.
+    public var transport: TransportConfig = TransportConfig()
     /// The event ring between the drivers and the pipeline (config `ring`; default `defaultRing`).
     public var ring: EventRing.Configuration
 
@@ -50,8 +52,10 @@ public struct SiteConfig: Sendable, Hashable {
         coldChain: ColdChainConfig = ColdChainConfig(),
         alerts: AlertsConfig = AlertsConfig(),
         http: HTTPConfig? = nil,
+        transport: TransportConfig = TransportConfig(),
         ring: EventRing.Configuration = SiteConfig.defaultRing
     ) {
+        self.transport = transport
         self.file = file
         self.site = site
         self.database = database
@@ -174,11 +178,14 @@ public struct ZoneConfig: Sendable, Hashable {
     public var type: ZoneType
     /// The cold-chain class whose range applies to readings in this zone, if any.
     public var temperatureClass: String?
+    /// The zone's own SGLN for EPCIS `readPoint`/`bizLocation` (config `sgln`), when set.
+    public var sgln: SGLNLocation?
 
-    public init(name: String, type: ZoneType, temperatureClass: String? = nil) {
+    public init(name: String, type: ZoneType, temperatureClass: String? = nil, sgln: SGLNLocation? = nil) {
         self.name = name
         self.type = type
         self.temperatureClass = temperatureClass
+        self.sgln = sgln
     }
 }
 
@@ -423,5 +430,37 @@ public struct HTTPConfig: Sendable, Hashable {
         self.bind = bind
         self.port = port
         self.tokenFile = tokenFile
+    }
+}
+
+/// Config `transport`: how container journeys are judged and published.
+public struct TransportConfig: Sendable, Hashable {
+    /// The longest normal stay per zone type (`dwell: {staging: 2h}`); a longer one is a `dwell`
+    /// anomaly. A type without a limit never dwells.
+    public var dwell: [ZoneType: Duration]
+    /// The site's SGLN (`epcis.location`): EPCIS names each zone by this GLN with the zone's name
+    /// as extension, unless the zone has its own `sgln`. Nil when not configured.
+    public var epcisLocation: SGLNLocation?
+
+    public init(dwell: [ZoneType: Duration] = [:], epcisLocation: SGLNLocation? = nil) {
+        self.dwell = dwell
+        self.epcisLocation = epcisLocation
+    }
+}
+
+extension SiteConfig {
+    /// The SGLN of every zone, by name: its own `sgln`, else the site's `transport.epcis.location`
+    /// with the zone name as extension; nil for a zone that has neither (the loader has checked
+    /// that a zone name usable as an extension).
+    public var zoneLocations: [String: SGLNLocation] {
+        var result: [String: SGLNLocation] = [:]
+        for zone in zones {
+            if let own = zone.sgln {
+                result[zone.name] = own
+            } else if let site = transport.epcisLocation, case .success(let location) = site.withExtension(zone.name) {
+                result[zone.name] = location
+            }
+        }
+        return result
     }
 }

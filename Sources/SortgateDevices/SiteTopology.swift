@@ -15,6 +15,8 @@ public struct SiteTopology: Sendable {
     public let dedup: DedupConfig
     /// The cold-chain rules: sensors in zones with a temperature class.
     public let coldChain: ColdChainMonitor
+    /// Zone roles (from zone types) and dwell limits for container journeys.
+    public let transport: TransportTracker.Configuration
 
     public init(config: SiteConfig) {
         var zones = NameTable()
@@ -61,26 +63,41 @@ public struct SiteTopology: Sendable {
         for zone in config.zones {
             // The config loader has checked the class exists and its limits are consistent.
             guard let name = zone.temperatureClass, let id = zones.id(of: zone.name),
-                let temperatureClass = config.coldChain.classes[name],
-                let limits = try? TemperatureLimits(
-                    min: temperatureClass.min,
-                    max: temperatureClass.max,
-                    alarmDelay: temperatureClass.alarmDelay,
-                    clearHysteresis: temperatureClass.clearHysteresis,
-                    cumulative: temperatureClass.cumulative.flatMap {
-                        try? CumulativeLimit(
-                            limit: $0.limit,
-                            side: $0.above ? .above : .below,
-                            window: $0.window,
-                            allowed: $0.allowed
-                        )
-                    },
-                    offlineAfter: temperatureClass.offlineAfter
-                )
+                let limits = config.coldChain.classes[name].flatMap(Self.limits)
             else { continue }
             zoneClasses[ZoneID(id)] = ColdChainMonitor.ZoneClass(name: name, limits: limits)
         }
-        self.coldChain = ColdChainMonitor(sensors: sensorZones, zoneClasses: zoneClasses)
+        self.coldChain = ColdChainMonitor(
+            sensors: sensorZones,
+            zoneClasses: zoneClasses,
+            classes: config.coldChain.classes.compactMapValues(Self.limits)
+        )
+        var dwell: [TransportZoneRole: Duration] = [:]
+        for (type, limit) in config.transport.dwell { dwell[type.transportRole] = limit }
+        self.transport = TransportTracker.Configuration(
+            zoneRoles: config.zones.map { $0.type.transportRole },
+            dwellLimits: dwell
+        )
+    }
+
+    /// A class's limits as the cold chain takes them; nil when they are inconsistent (the config
+    /// loader has reported that already).
+    static func limits(of temperatureClass: TemperatureClass) -> TemperatureLimits? {
+        try? TemperatureLimits(
+            min: temperatureClass.min,
+            max: temperatureClass.max,
+            alarmDelay: temperatureClass.alarmDelay,
+            clearHysteresis: temperatureClass.clearHysteresis,
+            cumulative: temperatureClass.cumulative.flatMap {
+                try? CumulativeLimit(
+                    limit: $0.limit,
+                    side: $0.above ? .above : .below,
+                    window: $0.window,
+                    allowed: $0.allowed
+                )
+            },
+            offlineAfter: temperatureClass.offlineAfter
+        )
     }
 
     /// The id of the device named `name`, if configured.
@@ -97,8 +114,16 @@ public struct SiteTopology: Sendable {
                 sourceCount: sources.count,
                 coldChain: coldChain,
                 lastSeenFlush: dedup.lastSeenFlush,
-                maxTags: dedup.maxTags
+                maxTags: dedup.maxTags,
+                transport: transport
             )
         )
+    }
+}
+
+extension ZoneType {
+    /// The zone type as the journey state machine knows it (the same names).
+    public var transportRole: TransportZoneRole {
+        TransportZoneRole(rawValue: rawValue)!
     }
 }

@@ -152,6 +152,9 @@ extension SQLiteStore {
                     """
             )
         }
+        migrator.registerMigration("v7-transport-shipments-manifests") { db in
+            try db.execute(sql: SQLiteStore.transportSchema)
+        }
         return migrator
     }
 }

@@ -28,7 +28,7 @@ public final class SQLiteStore: FactSink {
     public let quarantineLimit: Int
 
     /// Zone names by `ZoneID.index`; empty for a read-only store, which never maps zone ids.
-    private let zoneNames: [String]
+    let zoneNames: [String]
     private let sourceNames: [String]
     /// The alert routes (`mqtt`, `webhook`) that get an outbox row per alert transition.
     public let alertRoutes: [String]
@@ -173,6 +173,7 @@ public final class SQLiteStore: FactSink {
                 try self.insertReadings(batch.readings, db)
                 try self.upsertAlerts(batch.alerts, db)
                 try self.upsertMinutes(batch.minutes, db)
+                try self.upsertTransport(batch.transport, db)
                 if !batch.quarantine.isEmpty {
                     try Self.insertQuarantine(batch.quarantine, db)
                     try Self.trimQuarantine(db, keeping: self.quarantineLimit)

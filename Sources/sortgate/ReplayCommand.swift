@@ -42,10 +42,15 @@ struct ReplayCommand: AsyncParsableCommand {
     func run() async throws {
         let site = try loadConfigOrExit(config)
         let store = try openStore(site)
-        let session = IngestSession(topology: SiteTopology(config: site), sink: store)
+        let topology = SiteTopology(config: site)
+        // SQLite commits on its own thread while the next batch is derived.
+        let sink = PipelinedSink(writingTo: store)
+        let session = IngestSession(topology: topology, sink: sink)
+        session.loadManifest(topology.manifest(from: try query { try store.manifestContainers() }))
         let summary: ReplaySummary
         do {
-            summary = try await Replayer(speed: ReplaySpeed(argument: speed)!).run(files: captures, into: session)
+            summary = try await Replayer(speed: ReplaySpeed(argument: speed)!)
+                .run(files: captures, into: session, pipelinedSink: sink)
         } catch let error as CaptureReader.OpenError {
             printError("sortgate: \(error)")
             throw ExitCode(1)

@@ -32,10 +32,15 @@ struct RunCommand: AsyncParsableCommand {
         let site = try loadConfigOrExit(config)
         let store = try openStore(site, deliveringAlerts: true)
         let ring = EventRing.live(config: site)
-        let session = IngestSession(topology: SiteTopology(config: site), sink: store)
+        let topology = SiteTopology(config: site)
+        let session = IngestSession(topology: topology, sink: store)
+        // Manifests are loaded at the first flush, and again whenever `manifest import` changes them.
+        let manifests = ManifestReloader(store: store, topology: topology)
+        session.manifestUpdates = { manifests.poll() }
         do {
             let saved = try store.inventoryEntries(zoneNames: site.zones.map(\.name))
             session.restore(saved.entries)
+            session.restoreJourneys(try store.transportJourneys(zoneNames: site.zones.map(\.name)))
             let present = saved.entries.filter { $0.status == .present }.count
             logger.info(
                 "restored the inventory of the previous run",

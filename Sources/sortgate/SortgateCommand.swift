@@ -9,7 +9,8 @@ struct SortgateCommand: AsyncParsableCommand {
             + "inventory and transport status out.",
         subcommands: [
             RunCommand.self, ReplayCommand.self, RecordCommand.self, CheckConfigCommand.self, InventoryCommand.self,
-            ReadingsCommand.self, AlertsCommand.self, MKTCommand.self, ContainerCommand.self,
+            ReadingsCommand.self, AlertsCommand.self, MKTCommand.self, ContainerCommand.self, TransportCommand.self,
+            ManifestCommand.self, ExportCommand.self,
         ]
     )
 }

@@ -221,3 +221,84 @@ struct PipelineValidationTests {
         #expect(pipeline.tracker.entry(for: good)?.reads == 2)
     }
 }
+
+@Suite("Pipeline transport")
+struct PipelineTransportTests {
+    let dock = ZoneID(0)
+    let coldRoom = ZoneID(1)
+    let reader = SourceID(0)
+    let dockSensor = SourceID(1)
+    let coldSensor = SourceID(2)
+    let pallet = try! EPC(hex: "3174257BF4499602D2000000")  // an SSCC-96, filter 1
+
+    func t(_ seconds: Int64) -> EventTime { EventTime(seconds: 1_800_000_000 + seconds) }
+
+    func makePipeline() throws -> Pipeline {
+        var points = ReadPointMap()
+        points.map(source: reader, antenna: 1, to: dock)
+        points.setDefault(source: dockSensor, zone: dock)
+        points.setDefault(source: coldSensor, zone: coldRoom)
+        let limits = try TemperatureLimits(min: 2, max: 8, alarmDelay: .seconds(600), offlineAfter: .seconds(600))
+        let coldChain = ColdChainMonitor(
+            sensors: [dockSensor: dock, coldSensor: coldRoom],
+            zoneClasses: [coldRoom: .init(name: "chilled", limits: limits)]
+        )
+        return Pipeline(
+            configuration: .init(
+                absentAfter: .seconds(3600),
+                readPoints: points,
+                sourceCount: 3,
+                coldChain: coldChain,
+                transport: .init(zoneRoles: [.dockIn, .coldRoom])
+            )
+        )
+    }
+
+    /// The pallet waits 15 minutes on the 15 °C dock and never enters the cold room.
+    func run(_ pipeline: inout Pipeline) -> FactBatch {
+        var batch = FactBatch()
+        for minute in Int64(0)...15 {
+            pipeline.process(
+                SensorReading(source: dockSensor, seq: UInt64(minute + 1), time: t(minute * 60), celsius: 15)
+            )
+            pipeline.process(
+                TagRead(source: reader, seq: UInt64(minute + 1), time: t(minute * 60 + 1), epc: pallet, antenna: 1)
+            )
+            let taken = pipeline.takeBatch()
+            batch.alerts += taken.alerts
+            batch.transport += taken.transport
+        }
+        return batch
+    }
+
+    @Test("A pallet its manifest calls chilled is watched on the warm dock; without a manifest class it is not")
+    func manifestClass() throws {
+        var unclassed = try makePipeline()
+        #expect(run(&unclassed).alerts.isEmpty)
+
+        var classed = try makePipeline()
+        var identity = pallet
+        identity.setBits(at: 8, count: 3, to: 0)  // the manifest names it without the tag's filter
+        classed.loadManifest([
+            ManifestContainer(
+                container: identity,
+                shipment: "S1",
+                destination: nil,
+                destinationName: "route 7",
+                temperatureClass: "chilled"
+            )
+        ])
+        let batch = run(&classed)
+        // On the dock from t(1), at 15 °C from the dock's reading of t(0): confirmed 10 minutes later.
+        #expect(batch.alerts.map(\.event.transition) == [.raised])
+        #expect(batch.alerts.first?.event.kind == .excursionHigh)
+        #expect(batch.alerts.first?.event.confirmedAt == t(601))
+        #expect(batch.alerts.first?.className == "chilled")
+        let journey = try #require(batch.transport.last)
+        #expect(journey.container == pallet)
+        #expect(journey.manifest?.shipment == "S1")
+        #expect(journey.status == .received)
+        #expect(journey.anomalies.map(\.kind) == [.temperature])
+        #expect(journey.temperature?.maxCelsius == 15)
+    }
+}

@@ -1,7 +1,8 @@
 import Foundation
 import SortgateCore
-import SortgateDevices
 import Testing
+
+@testable import SortgateDevices
 
 /// Arrival times a little after the reference samples, so that their timestamps are plausible.
 enum ReferenceArrival {
@@ -40,6 +41,14 @@ enum DecodeHarness {
             antenna: 9
         )
         var reads = [earlier]
+        // Every message of every decoder test is also a differential test: `decode` (the fast
+        // path where it applies) must give exactly what the tree path gives.
+        let viaTree = FastPathDifferential.viaTree(decoder, payload, source: source, seq: seq, arrival: arrival)
+        let viaDecode = FastPathDifferential.viaDecode(decoder, payload, source: source, seq: seq, arrival: arrival)
+        #expect(
+            viaDecode == viaTree,
+            "decode and the tree path disagree on \(String(decoding: payload, as: UTF8.self))"
+        )
         do throws(PayloadRejection) {
             let summary = try decoder.decode(payload, source: source, seq: seq, arrival: arrival, into: &reads)
             #expect(reads.first == earlier, "decode must append, never replace")

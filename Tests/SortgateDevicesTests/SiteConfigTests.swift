@@ -457,7 +457,7 @@ struct SiteConfigErrorTests {
                 "site.yaml:7:3: unknown key 'absent_afer' in dedup; did you mean 'absent_after'?",
                 "site.yaml:8:1: unknown key 'colour' at the top level; known keys: site, database, profiles_path, "
                     + "max_payload, status_interval, quarantine_limit, brokers, zones, devices, dedup, cold_chain, "
-                    + "alerts, http, ring",
+                    + "alerts, http, transport, ring",
             ]
         )
     }

@@ -74,7 +74,7 @@ struct SQLiteStoreTests {
         )
     }
 
-    @Test("the migrations create exactly the seven tables, the view, their columns and indexes, in WAL mode")
+    @Test("the migrations create exactly the thirteen tables, the view, their columns and indexes, in WAL mode")
     func schema() throws {
         try withDatabasePath { path in
             _ = try SQLiteStore(path: path, zoneNames: zones)
@@ -84,8 +84,9 @@ struct SQLiteStoreTests {
             ).map { $0["name"] as String }
             #expect(
                 tables == [
-                    "alert_outbox", "alerts", "grdb_migrations", "inventory", "movements", "quarantine",
-                    "reading_minutes", "readings",
+                    "alert_outbox", "alerts", "grdb_migrations", "inventory", "manifest_containers",
+                    "manifest_generation", "manifest_items", "movements", "quarantine", "reading_minutes", "readings",
+                    "shipments", "transport", "transport_anomalies",
                 ]
             )
 
@@ -133,7 +134,20 @@ struct SQLiteStoreTests {
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'"
                     + " ORDER BY name"
             ).map { $0["name"] as String }
-            #expect(indexes == ["alerts_status", "inventory_zone", "movements_at", "readings_zone_at"])
+            #expect(
+                indexes == [
+                    "alerts_status", "inventory_zone", "manifest_containers_shipment", "manifest_items_container",
+                    "movements_at", "readings_zone_at", "transport_shipment", "transport_uri",
+                ]
+            )
+            #expect(
+                try columns("transport") == [
+                    "container TEXT NOT NULL PK", "uri TEXT", "shipment TEXT", "status TEXT NOT NULL", "zone TEXT",
+                    "zone_since TEXT", "destination TEXT", "received_at TEXT", "sorted_at TEXT", "sorted_to TEXT",
+                    "loaded_at TEXT", "departed_at TEXT", "anomalies TEXT NOT NULL", "min_celsius REAL",
+                    "max_celsius REAL", "minutes_out_of_range REAL", "items INTEGER NOT NULL",
+                ]
+            )
             // The read queries are index searches, not table scans.
             func plan(_ sql: String) throws -> [String] {
                 try rawRows(path, "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }
@@ -147,7 +161,7 @@ struct SQLiteStoreTests {
             #expect(
                 migrations == [
                     "v1-inventory-movements-quarantine", "v2-readings", "v3-alerts", "v4-alert-outbox",
-                    "v5-reading-minutes", "v6-container-readings-view",
+                    "v5-reading-minutes", "v6-container-readings-view", "v7-transport-shipments-manifests",
                 ]
             )
             #expect(try rawRows(path, "PRAGMA journal_mode").map { $0[0] as String } == ["wal"])
@@ -460,9 +474,9 @@ struct SQLiteStoreTests {
             // sqlite_sequence is SQLite's own, for the outbox's AUTOINCREMENT.
             #expect(
                 tables == [
-                    "alert_outbox", "alerts", "grdb_migrations", "inventory", "movements", "quarantine",
-                    "reading_minutes", "readings",
-                    "sqlite_sequence",
+                    "alert_outbox", "alerts", "grdb_migrations", "inventory", "manifest_containers",
+                    "manifest_generation", "manifest_items", "movements", "quarantine", "reading_minutes", "readings",
+                    "shipments", "sqlite_sequence", "transport", "transport_anomalies",
                 ]
             )
         }

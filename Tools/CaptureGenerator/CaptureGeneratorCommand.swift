@@ -36,6 +36,10 @@
 //
 // The same seed always gives the same bytes: randomness comes only from SplitMix64, never
 // from the clock or the system.
+//
+// `--scenario transport` writes another scenario instead: container journeys with a manifest
+// (--manifest) and the journeys the transport status must show (--expected); its files are
+// documented at the top of TransportScenario.swift. The default scenario's output is unchanged.
 
 import ArgumentParser
 import Foundation
@@ -66,6 +70,16 @@ struct CaptureGeneratorCommand: ParsableCommand {
     @Option(help: "Start of the shift: an RFC 3339 time, or 'now' (for live demos: timestamps near the wall clock).")
     var start: String = "2026-11-28T08:00:00Z"
 
+    @Option(help: "shift (the demo shift, the default) or transport (see TransportScenario.swift).")
+    var scenario: Scenario = .shift
+
+    @Option(help: "transport: where to write the manifest CSV (default: next to --out, as NAME.manifest.csv).")
+    var manifest: String?
+
+    enum Scenario: String, ExpressibleByArgument {
+        case shift, transport
+    }
+
     /// Redelivered Zebra messages in the capture.
     static let redeliveries = 4
 
@@ -93,6 +107,10 @@ struct CaptureGeneratorCommand: ParsableCommand {
         }
         let absentAfterNanoseconds = Int64(absentAfter) * 1_000_000_000
         var random = SplitMix64(seed: seed)
+        if scenario == .transport {
+            try writeTransport(start: shiftStart, absentAfter: absentAfterNanoseconds, random: &random)
+            return
+        }
 
         var planner = ShiftPlanner(random: random, start: shiftStart, absentAfter: absentAfterNanoseconds)
         let scenario = planner.makeScenario(tagCount: tags)
@@ -111,6 +129,21 @@ struct CaptureGeneratorCommand: ParsableCommand {
         try write(capture, to: out)
         try write(outcome.json(tags: scenario.tags, absentAfterSeconds: absentAfter), to: expectedPath)
         print(summary(outcome, scenario: scenario, captureBytes: capture.utf8.count, expectedPath: expectedPath))
+    }
+
+    private func writeTransport(start: Int64, absentAfter: Int64, random: inout SplitMix64) throws {
+        let scenario = TransportScenario(start: start, absentAfter: absentAfter)
+        let lines = scenario.captureLines(random: &random)
+        let base = out.hasSuffix(".jsonl") ? String(out.dropLast(6)) : out
+        let manifestPath = manifest ?? base + ".manifest.csv"
+        let expectedPath = expected ?? Self.defaultExpectedPath(for: out)
+        try write(lines.joined(separator: "\n") + "\n", to: out)
+        try write(scenario.manifestCSV, to: manifestPath)
+        try write(scenario.expectedJSON, to: expectedPath)
+        print(
+            "wrote \(out) (\(lines.count) messages), \(manifestPath) and \(expectedPath): "
+                + "\(scenario.containers.count) containers, last event at second \(scenario.lastEventSecond)"
+        )
     }
 
     static func defaultExpectedPath(for capture: String) -> String {

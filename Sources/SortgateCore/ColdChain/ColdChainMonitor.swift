@@ -43,14 +43,27 @@ public struct ColdChainMonitor: Sendable {
     private let sensorZones: [SourceID: ZoneID]
     private let zoneClasses: [ZoneID: ZoneClass]
     private var containerClasses: [EPC: String] = [:]
+    /// Every class by name (those of zones and those only manifests name), for `assignClass`.
+    private let classLimits: [String: TemperatureLimits]
     private var scratch: [AlertEvent] = []
 
     /// - Parameters:
     ///   - sensors: each temperature sensor and the zone it is in.
     ///   - zoneClasses: the class of every zone that has one.
-    public init(sensors: [SourceID: ZoneID], zoneClasses: [ZoneID: ZoneClass]) {
+    ///   - classes: the limits of every class of the site by name, for containers a manifest
+    ///     classes (`assignClass`); the zones' classes are added to it.
+    public init(
+        sensors: [SourceID: ZoneID],
+        zoneClasses: [ZoneID: ZoneClass],
+        classes: [String: TemperatureLimits] = [:]
+    ) {
         self.sensorZones = sensors
         self.zoneClasses = zoneClasses
+        var limits = classes
+        for zoneClass in zoneClasses.values where limits[zoneClass.name] == nil {
+            limits[zoneClass.name] = zoneClass.limits
+        }
+        self.classLimits = limits
         for (sensor, zone) in sensors.sorted(by: { $0.key < $1.key }) {
             guard let zoneClass = zoneClasses[zone] else { continue }
             detector.monitor(.sensor(sensor), limits: zoneClass.limits)
@@ -76,6 +89,20 @@ public struct ColdChainMonitor: Sendable {
         }
         containers?.observe(zone: zone, at: reading.time, celsius: reading.celsius, into: &scratch)
         describe(into: &facts)
+    }
+
+    /// Gives `container` a class before it enters a classed zone (its manifest says what it
+    /// carries), so it is watched from its first zone with readings on. A container that already
+    /// has a class keeps it; an unknown class name is ignored.
+    public mutating func assignClass(_ name: String, to container: EPC) {
+        guard isActive, containerClasses[container] == nil, let limits = classLimits[name] else { return }
+        containerClasses[container] = name
+        containers?.setLimits(limits, for: container)
+    }
+
+    /// The class a container is watched by, if any.
+    public func containerClass(of container: EPC) -> String? {
+        containerClasses[container]
     }
 
     /// Applies a movement: containers entering or leaving zones.

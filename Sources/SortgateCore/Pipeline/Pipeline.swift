@@ -25,6 +25,8 @@ public struct Pipeline: Sendable {
 
         /// The default `dedup.last_seen_flush`: 10 s.
         public static let defaultLastSeenFlush: Duration = .seconds(10)
+        /// Zone roles and dwell limits for container journeys (`transport`).
+        public var transport: TransportTracker.Configuration
 
         public init(
             absentAfter: Duration,
@@ -32,7 +34,8 @@ public struct Pipeline: Sendable {
             sourceCount: Int,
             coldChain: ColdChainMonitor = ColdChainMonitor(sensors: [:], zoneClasses: [:]),
             lastSeenFlush: Duration = Configuration.defaultLastSeenFlush,
-            maxTags: Int = PresenceTracker.defaultCapacity
+            maxTags: Int = PresenceTracker.defaultCapacity,
+            transport: TransportTracker.Configuration = .init()
         ) {
             self.absentAfter = absentAfter
             self.readPoints = readPoints
@@ -40,6 +43,7 @@ public struct Pipeline: Sendable {
             self.coldChain = coldChain
             self.lastSeenFlush = lastSeenFlush
             self.maxTags = maxTags
+            self.transport = transport
         }
     }
 
@@ -83,9 +87,13 @@ public struct Pipeline: Sendable {
     private var minutes: [MinuteAggregate] = []
     /// Per-minute aggregates of readings, so a year of readings stays small to query.
     private var minuteAggregator = MinuteAggregator()
-    private var coldChain: ColdChainMonitor
+    var coldChain: ColdChainMonitor
     /// When rows with only a newer `last_seen` were last taken (event time).
     private var lastRefreshBatch: EventTime = .distantPast
+    /// Container journeys, fed with the movements and container alerts below (see `Pipeline+Transport`).
+    public internal(set) var transport: TransportTracker
+    /// The temperature figures last written per container journey, to write them again only when they change.
+    var journeyTemperatures: [EPC: JourneyTemperatureKey] = [:]
     /// The latest sensor reading time: the cold chain's clock.
     ///
     /// Sensor readings carry the gateway's poll time; tag reads carry the readers' own clocks.
@@ -98,6 +106,7 @@ public struct Pipeline: Sendable {
         self.configuration = configuration
         self.tracker = PresenceTracker(absentAfter: configuration.absentAfter, capacity: configuration.maxTags)
         self.coldChain = configuration.coldChain
+        self.transport = TransportTracker(configuration: configuration.transport)
         self.sources = Array(repeating: SourceCounters(), count: configuration.sourceCount)
         self.windows = Array(repeating: EventNumberWindow(), count: configuration.sourceCount)
     }
@@ -217,7 +226,11 @@ public struct Pipeline: Sendable {
 
     private mutating func countMovements(from start: Int) {
         for index in start..<movements.count {
-            if coldChain.isActive { coldChain.observe(movements[index], into: &alerts) }
+            if coldChain.isActive {
+                if movements[index].kind == .arrival { classFromManifest(movements[index].epc) }
+                coldChain.observe(movements[index], into: &alerts)
+            }
+            transport.observe(movements[index])
             switch movements[index].kind {
             case .arrival: totals.arrivals &+= 1
             case .move: totals.moves &+= 1
@@ -250,6 +263,7 @@ public struct Pipeline: Sendable {
             || clock - lastRefreshBatch >= configuration.lastSeenFlush
         if refreshes { lastRefreshBatch = clock }
         tracker.drainChanges(includingRefreshes: refreshes) { batch.inventory.append($0) }
+        takeTransport(into: &batch)
         return batch
     }
 }

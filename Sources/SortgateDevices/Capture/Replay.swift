@@ -57,8 +57,14 @@ public struct Replayer {
     /// Replays `files` in order into `session`, then writes the last batch.
     ///
     /// Time advances only through events: the replay stops at the last event's time, so
-    /// departures due after it are not emitted.
-    public func run(files: [String], into session: IngestSession) async throws -> ReplaySummary {
+    /// departures due after it are not emitted. When the session writes through a
+    /// ``PipelinedSink``, pass it as `pipelinedSink`: the replay ends (and its elapsed time is
+    /// taken) once that sink has committed the last batch.
+    public func run(
+        files: [String],
+        into session: IngestSession,
+        pipelinedSink: PipelinedSink? = nil
+    ) async throws -> ReplaySummary {
         let clock = ContinuousClock()
         let started = clock.now
         var firstRecorded: EventTime?
@@ -83,6 +89,7 @@ public struct Replayer {
             }
         }
         try session.flush()
+        try pipelinedSink?.finish()
         let pipeline = session.pipeline
         return ReplaySummary(
             files: files,
