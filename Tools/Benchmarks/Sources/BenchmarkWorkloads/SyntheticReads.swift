@@ -18,7 +18,8 @@ public struct SplitMix64: Sendable {
     /// A value in `0..<bound` (multiply-shift; the bias is irrelevant for a workload).
     @inlinable
     public mutating func next(below bound: Int) -> Int {
-        Int(truncatingIfNeeded: (next() >> 32) &* UInt64(bound) >> 32)
+        // Parenthesised: in Swift `>>` binds tighter than `&*`.
+        Int(truncatingIfNeeded: ((next() >> 32) &* UInt64(bound)) >> 32)
     }
 }
 
