@@ -36,8 +36,11 @@ public struct LiveStatus: Sendable {
 ///
 /// On graceful shutdown (after the sources stopped: the service group stops services in
 /// reverse order) it closes the ring, drains what is left, writes the last batch and returns.
-/// If a sink write fails it logs, waits and retries the same batch (writes are idempotent); the
-/// ring meanwhile fills up and pushes back on the sources.
+/// With a `LiveSinkWriter` (as `sortgate run` wires it) batches are committed on the writer's
+/// thread while this one goes on consuming; alert log lines and the arrival → commit latency
+/// wait for the commit. If a sink write fails, it is logged and the same batch retried (writes
+/// are idempotent), by the writer or, without one, by this thread; the ring meanwhile fills up
+/// and pushes back on the sources.
 public final class PipelineService: Service, @unchecked Sendable {
     // @unchecked: `session` and `recorder` are touched only by the consumer thread once it runs;
     // the status other threads read is a snapshot behind a Mutex.
