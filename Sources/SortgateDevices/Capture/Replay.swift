@@ -69,24 +69,40 @@ public struct Replayer {
         let started = clock.now
         var firstRecorded: EventTime?
         var lastArrival = EventTime.distantPast
+        let sources = SourceNameIndex(session.topology.sources.names)
         for file in files {
-            try await CaptureReader(path: file).forEachLine { line in
-                switch line {
-                case .success(let record):
+            // Lines are borrowed from the reader's buffer and handed to the session as raw
+            // messages: no allocation per line (a line naming no device of the site takes the
+            // record path, which rejects it as `unknown-source`).
+            try await CaptureReader(path: file).forEachLineView(
+                { line in
                     if case .factor(let factor) = speed {
-                        let origin = firstRecorded ?? record.time
+                        let origin = firstRecorded ?? line.time
                         firstRecorded = origin
-                        let offset = Double((record.time - origin).nanosecondsClamped) / factor
+                        let offset = Double((line.time - origin).nanosecondsClamped) / factor
                         let due = started + .nanoseconds(Int64(offset))
                         if due > clock.now { try await Task.sleep(until: due, clock: clock) }
                     }
-                    lastArrival = Swift.max(lastArrival, record.time)
-                    try session.ingest(record)
-                case .failure(let error):
+                    lastArrival = Swift.max(lastArrival, line.time)
+                    guard let source = sources.source(named: line.source) else {
+                        try session.ingest(line.record())
+                        return
+                    }
+                    let body: RawMessage.Body
+                    if let poll = line.modbus {
+                        body = .modbus(poll)
+                    } else if let payload = line.payload {
+                        body = .payload(payload)
+                    } else {
+                        body = .none
+                    }
+                    try session.ingest(RawMessage(source: source, arrival: line.time, topic: line.topic, body: body))
+                },
+                failed: { error in
                     let at = lastArrival == .distantPast ? EventTime(nanoseconds: 0) : lastArrival
                     session.reject(line: error, at: at)
                 }
-            }
+            )
         }
         try session.flush()
         try pipelinedSink?.finish()
@@ -101,5 +117,22 @@ public struct Replayer {
             lastEventTime: pipeline.clock == .distantPast ? nil : pipeline.clock,
             elapsed: clock.now - started
         )
+    }
+}
+
+/// Device ids looked up by their UTF-8 bytes, without making a `String` per capture line.
+struct SourceNameIndex {
+    private let names: [[UInt8]]
+
+    init(_ names: [String]) {
+        self.names = names.map { Array($0.utf8) }
+    }
+
+    func source(named bytes: UnsafeRawBufferPointer) -> SourceID? {
+        for (index, name) in names.enumerated() where name.count == bytes.count {
+            let equal = name.withUnsafeBytes { $0.elementsEqual(bytes) }
+            if equal { return SourceID(index) }
+        }
+        return nil
     }
 }

@@ -25,7 +25,12 @@ let benchmarks: @Sendable () -> Void = {
             warmupIterations: 0,
             maxDuration: .seconds(120),
             maxIterations: 3,
-            setup: { capture = try SyntheticCapture(reads: reads) },
+            setup: {
+                let made = try SyntheticCapture(reads: reads)
+                let bytes = (try? FileManager.default.attributesOfItem(atPath: made.capturePath)[.size] as? Int) ?? 0
+                print("capture: \(made.messages) messages, \(made.reads) reads, \(bytes >> 20) MiB")
+                capture = made
+            },
             teardown: { capture?.remove() }
         )
     ) { benchmark in
@@ -44,6 +49,10 @@ let benchmarks: @Sendable () -> Void = {
             "replayed \(summary.totals.tagEvents) of \(reads) reads"
         )
         precondition(summary.session.rejectedTotal == 0, "rejected \(summary.session.rejected)")
+        precondition(
+            summary.session.messages == UInt64(capture.messages),
+            "replayed \(summary.session.messages) messages"
+        )
         let seconds = Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18
         benchmark.measurement(.custom("reads/s"), Int(Double(reads) / seconds))
         benchmark.measurement(.custom("messages/s"), Int(Double(capture.messages) / seconds))
