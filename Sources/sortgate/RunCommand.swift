@@ -33,7 +33,9 @@ struct RunCommand: AsyncParsableCommand {
         let store = try openStore(site, deliveringAlerts: true)
         let ring = EventRing.live(config: site)
         let topology = SiteTopology(config: site)
-        let session = IngestSession(topology: topology, sink: store)
+        // SQLite commits on its own thread while the pipeline goes on consuming the ring.
+        let writer = LiveSinkWriter(writingTo: store, logger: logger)
+        let session = IngestSession(topology: topology, sink: writer)
         // Manifests are loaded at the first flush, and again whenever `manifest import` changes them.
         let manifests = ManifestReloader(store: store, topology: topology)
         session.manifestUpdates = { manifests.poll() }
@@ -64,7 +66,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let pipeline = PipelineService(session: session, ring: ring, recorder: recorder, logger: logger)
+        let pipeline = PipelineService(session: session, ring: ring, writer: writer, recorder: recorder, logger: logger)
         let sources = try makeSources(site, ring: ring, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: pipeline)]
         // Listed after the pipeline, so it stops before the pipeline's final flush: that loses

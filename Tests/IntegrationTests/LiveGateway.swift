@@ -33,10 +33,12 @@ final class LiveGateway: @unchecked Sendable {
         ring = EventRing.live(configuration: ringConfiguration ?? config.ring, sources: config.devices.count)
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .warning
-        let session = IngestSession(topology: SiteTopology(config: config), sink: sink?(store) ?? store)
+        let writer = LiveSinkWriter(writingTo: sink?(store) ?? store, logger: logger)
+        let session = IngestSession(topology: SiteTopology(config: config), sink: writer)
         pipeline = PipelineService(
             session: session,
             ring: ring,
+            writer: writer,
             recorder: try record.map { try CaptureWriter(path: $0) },
             idleAdvanceAfter: idleAdvanceAfter,
             logger: logger

@@ -36,8 +36,11 @@ public struct LiveStatus: Sendable {
 ///
 /// On graceful shutdown (after the sources stopped: the service group stops services in
 /// reverse order) it closes the ring, drains what is left, writes the last batch and returns.
-/// If a sink write fails it logs, waits and retries the same batch (writes are idempotent); the
-/// ring meanwhile fills up and pushes back on the sources.
+/// With a `LiveSinkWriter` (as `sortgate run` wires it) batches are committed on the writer's
+/// thread while this one goes on consuming; alert log lines and the arrival → commit latency
+/// wait for the commit. If a sink write fails, it is logged and the same batch retried (writes
+/// are idempotent), by the writer or, without one, by this thread; the ring meanwhile fills up
+/// and pushes back on the sources.
 public final class PipelineService: Service, @unchecked Sendable {
     // @unchecked: `session` and `recorder` are touched only by the consumer thread once it runs;
     // the status other threads read is a snapshot behind a Mutex.
@@ -47,16 +50,38 @@ public final class PipelineService: Service, @unchecked Sendable {
     private let logger: Logger
     public let flushInterval: Duration
     public let idleAdvanceAfter: Duration
+    private let writer: LiveSinkWriter?
     private let published = Mutex(LiveStatus())
     /// Arrival times (ns) of the messages ingested since the last flush; consumer thread only.
     private var pendingArrivals: [Int64] = []
-    private var commitLatency = LatencyHistogram()
+    /// The last batch generation handed to `writer`; consumer thread only.
+    private var lastHandedOver: UInt64 = 0
+    /// Arrivals of batches handed to the writer and not yet committed, and the latencies so far.
+    private let commits = Mutex(Commits())
     private var flushDuration = LatencyHistogram()
+
+    struct Commits {
+        var awaiting: [(generation: UInt64, arrivals: [Int64])] = []
+        var committed: UInt64 = 0
+        var latency = LatencyHistogram()
+
+        /// Records the latency of every awaited batch up to `generation`, committed at `now`.
+        mutating func settle(upTo generation: UInt64, now: Int64) {
+            committed = max(committed, generation)
+            while let first = awaiting.first, first.generation <= committed {
+                for arrival in first.arrivals { latency.record(microseconds: (now - arrival) / 1000) }
+                awaiting.removeFirst()
+            }
+        }
+    }
     private let failure = Mutex<(any Error)?>(nil)
 
+    /// - Parameter writer: when given (it must be `session`'s sink), batches are committed on its
+    ///   thread while this one goes on consuming; alert log lines and latencies wait for the commit.
     public init(
         session: IngestSession,
         ring: EventRing,
+        writer: LiveSinkWriter? = nil,
         recorder: CaptureWriter? = nil,
         flushInterval: Duration = .milliseconds(100),
         idleAdvanceAfter: Duration = .seconds(1),
@@ -68,13 +93,25 @@ public final class PipelineService: Service, @unchecked Sendable {
         self.flushInterval = flushInterval
         self.idleAdvanceAfter = idleAdvanceAfter
         self.logger = logger
+        self.writer = writer
         pendingArrivals.reserveCapacity(2 * session.messagesPerBatch)
-        session.onCommittedAlerts = { [weak session, logger] alerts in
-            guard let session else { return }
+        // `describe` reads only the session's topology, which never changes: safe from the writer thread.
+        let describer = AlertDescriber(session: session)
+        let log: @Sendable ([AlertFact]) -> Void = { [describer, logger] alerts in
+            guard let session = describer.session else { return }
             for alert in alerts {
                 let line = session.describe(alert)
                 if alert.event.transition == .raised { logger.warning("\(line)") } else { logger.info("\(line)") }
             }
+        }
+        if let writer {
+            writer.onCommitted = { [weak self] generation, alerts in
+                log(alerts)
+                let now = EventTime.wallClockNow().nanoseconds
+                self?.commits.withLock { $0.settle(upTo: generation, now: now) }
+            }
+        } else {
+            session.onCommittedAlerts = log
         }
     }
 
@@ -146,6 +183,10 @@ public final class PipelineService: Service, @unchecked Sendable {
         if let recorder {
             do { try recorder.close() } catch { logger.error("cannot close capture '\(recorder.path)': \(error)") }
         }
+        if let writer {
+            writer.finish()
+            publish()
+        }
     }
 
     private func ingestRetrying(_ message: borrowing RawMessage) {
@@ -184,11 +225,27 @@ public final class PipelineService: Service, @unchecked Sendable {
         publish()
     }
 
-    /// Records the arrival → commit latency of every message ingested since the last flush.
+    /// Records the arrival → commit latency of every message ingested since the last flush: now,
+    /// or with a writer, when the batch just handed over is committed (messages whose batch had
+    /// no facts are settled with the batch before them).
     private func noteCommitted() {
         let now = EventTime.wallClockNow().nanoseconds
-        for arrival in pendingArrivals { commitLatency.record(microseconds: (now - arrival) / 1000) }
+        guard let writer else {
+            commits.withLock { state in
+                for arrival in pendingArrivals { state.latency.record(microseconds: (now - arrival) / 1000) }
+            }
+            pendingArrivals.removeAll(keepingCapacity: true)
+            return
+        }
+        let generation = max(writer.handedOverCount, lastHandedOver)
+        lastHandedOver = generation
+        let arrivals = pendingArrivals
         pendingArrivals.removeAll(keepingCapacity: true)
+        let committed = writer.committedCount
+        commits.withLock { state in
+            state.awaiting.append((generation, arrivals))
+            state.settle(upTo: committed, now: now)
+        }
     }
 
     private func publish() {
@@ -201,9 +258,15 @@ public final class PipelineService: Service, @unchecked Sendable {
             clock: pipeline.clock == .distantPast ? nil : pipeline.clock,
             recorded: recorder?.records ?? 0,
             redelivered: session.counters.redeliveredMessages + pipeline.sources.reduce(0) { $0 + $1.redelivered },
-            commitLatency: commitLatency,
+            commitLatency: commits.withLock { $0.latency },
             flushDuration: flushDuration
         )
         published.withLock { $0 = snapshot }
     }
+}
+
+/// The session as seen by the sink writer's thread, which only calls `describe` (it reads the
+/// session's immutable topology): hence `@unchecked Sendable`.
+private struct AlertDescriber: @unchecked Sendable {
+    weak var session: IngestSession?
 }

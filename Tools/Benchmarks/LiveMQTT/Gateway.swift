@@ -22,8 +22,9 @@ enum GatewayRun {
             quarantineLimit: config.quarantineLimit
         )
         let ring = EventRing.live(config: config)
-        let session = IngestSession(topology: SiteTopology(config: config), sink: store)
-        let pipeline = PipelineService(session: session, ring: ring, logger: logger)
+        let writer = LiveSinkWriter(writingTo: store, logger: logger)
+        let session = IngestSession(topology: SiteTopology(config: config), sink: writer)
+        let pipeline = PipelineService(session: session, ring: ring, writer: writer, logger: logger)
         let sources = try MQTTSource.make(config: config, ring: ring, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
@@ -49,7 +50,8 @@ enum GatewayRun {
                 continue
             }
             let status = pipeline.status
-            if status.session.messages >= UInt64(expected) {
+            // Done when the batch holding the last message is committed.
+            if status.session.messages >= UInt64(expected) && writer.committedCount == writer.handedOverCount {
                 doneAt = now
                 break
             }
