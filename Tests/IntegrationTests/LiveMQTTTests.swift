@@ -134,10 +134,19 @@ struct LiveMQTTTests {
                 config.devices[index].connection = .mqtt(mqtt)
             }
         }
-        let gateway = try LiveGateway(config: config, sink: { SlowSink($0, delay: 0.05) }, ring: smallRing(slots: 8))
+        // The sink is stuck until the ring has dropped: the writer thread holds one batch, one more
+        // waits, then the consumer waits too and the 8-slot ring fills up.
+        let gate = GatedSink.Gate()
+        let gateway = try LiveGateway(config: config, sink: { GatedSink($0, gate: gate) }, ring: smallRing(slots: 8))
         try await gateway.waitUntilSubscribed()
 
-        let published = try await publishCapture(capture, port: broker.port, range: 0..<1500)
+        var published = 0
+        for start in stride(from: 0, to: 1500, by: 100) {
+            published += try await publishCapture(capture, port: broker.port, range: start..<(start + 100))
+            if gateway.ring.droppedTotal > 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        gate.open()
         let accounted = await eventually(timeout: .seconds(60)) {
             gateway.pipeline.status.session.messages + gateway.ring.droppedTotal >= UInt64(published)
         }
@@ -189,6 +198,41 @@ struct LiveMQTTTests {
 }
 
 /// A sink that takes `delay` seconds per batch: a database on a slow disk.
+/// A sink whose writes wait until its gate is opened (a database that stopped answering).
+final class GatedSink: FactSink, @unchecked Sendable {
+    final class Gate: @unchecked Sendable {
+        // @unchecked: `isOpen` is guarded by `condition`.
+        private let condition = NSCondition()
+        private var isOpen = false
+
+        func open() {
+            condition.lock()
+            isOpen = true
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func wait() {
+            condition.lock()
+            while !isOpen { condition.wait() }
+            condition.unlock()
+        }
+    }
+
+    private let inner: any FactSink
+    private let gate: Gate
+
+    init(_ inner: any FactSink, gate: Gate) {
+        self.inner = inner
+        self.gate = gate
+    }
+
+    func write(_ batch: FactBatch) throws {
+        gate.wait()
+        try inner.write(batch)
+    }
+}
+
 final class SlowSink: FactSink, @unchecked Sendable {
     private let inner: any FactSink
     private let delay: Double

@@ -25,10 +25,17 @@ struct Workload {
     }
 
     /// Message `index`: its topic and payload bytes (event time = `base` + 20 µs per message).
+    ///
+    /// A tag stays in one zone (one reader antenna) for a quarter of the run, then moves to the
+    /// next zone, as parcels do: with `tags` well below `messages` most reads refresh a present
+    /// tag and the facts are its arrivals and moves; with `tags` near `messages` (the default)
+    /// almost every read is an arrival, the worst case for the SQLite sink.
     func message(_ index: Int, base: EventTime) -> (topic: String, payload: [UInt8]) {
-        let reader = index % Self.readers
         let tag = Int((UInt64(index) &* 2_654_435_761) % UInt64(tags))
-        let antenna = (index / Self.readers) % Self.antennas + 1
+        let phase = index / max(1, messages / 4)
+        let zone = (tag + phase) % (Self.readers * Self.antennas)
+        let reader = zone / Self.antennas
+        let antenna = zone % Self.antennas + 1
         let time = EventTime(nanoseconds: base.nanoseconds + Int64(index) * 20_000).rfc3339
         let epc = Self.epcHex(tag)
         let payload: String
@@ -37,7 +44,7 @@ struct Workload {
                 #"{"timestamp":"\#(time)","hostname":"impinj-\#(reader)","eventType":"tagInventory","tagInventoryEvent":{"epcHex":"\#(epc)","tidHex":"E2801190200051A1B2C3D4E5","pc":"NAA=","antennaPort":\#(antenna),"antennaName":"reader \#(reader) antenna \#(antenna)","peakRssiCdbm":-5750,"frequency":921625,"transmitPowerCdbm":3000,"lastSeenTime":"\#(time)","phaseAngle":208.82}}"#
         } else {
             payload =
-                #"{"data":{"CRC":"0b18","PC":"3400","antenna":\#(antenna),"channel":866.9,"eventNum":\#(index / Self.readers),"format":"epc","idHex":"\#(epc)","peakRssi":-47,"phase":12.5,"reads":2},"timestamp":"\#(time)","type":"CUSTOM"}"#
+                #"{"data":{"CRC":"0b18","PC":"3400","antenna":\#(antenna),"channel":866.9,"eventNum":\#(index),"format":"epc","idHex":"\#(epc)","peakRssi":-47,"phase":12.5,"reads":2},"timestamp":"\#(time)","type":"CUSTOM"}"#
         }
         return (Self.topic(reader), Array(payload.utf8))
     }
