@@ -46,9 +46,9 @@ struct EPCTableTests {
             }
         }
         // New keys take the freed slots before the arrays grow.
-        let before = table.keys.count
+        let before = table.pairs.count
         for serial in 5_000..<6_000 { table.insert(epc(serial), serial) }
-        #expect(table.keys.count == before)
+        #expect(table.pairs.count == before)
         #expect(table.count == 5_000 - 1_667 + 1_000)
         #expect(table.slot(of: epc(5_500)).map { table[slot: $0] } == 5_500)
     }

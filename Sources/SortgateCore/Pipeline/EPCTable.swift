@@ -1,7 +1,8 @@
 /// A hash table from EPC to a value, built for the per-read hot path.
 ///
-/// Keys and values live in two dense arrays indexed by a *slot* number that stays fixed while
-/// the key is in the table, so callers can keep slot numbers (in a heap of deadlines, in a list
+/// Keys and values live side by side in one dense array indexed by a *slot* number that stays
+/// fixed while the key is in the table (so the key compare and the value update of a read touch
+/// adjacent memory), so callers can keep slot numbers (in a heap of deadlines, in a list
 /// of changed rows) instead of copying 34-byte EPCs around. The index is open addressing with
 /// linear probing over an array of 64-bit buckets, each holding 32 bits of the key's hash and
 /// its slot number (0 = empty): a probe compares a key only when the stored hash bits match, so
@@ -11,10 +12,16 @@
 ///
 /// Cost: a lookup or an update hashes four words and probes about 1.5 buckets; an insertion
 /// appends to the dense arrays (amortised O(1)); nothing allocates except when an array grows.
-/// Memory per key: 40 bytes of key, the value's stride, and 16 bytes of buckets.
+/// Memory per key: 34 bytes of key plus the value (a stride of 80 for the presence tracker's
+/// entries), and 16 bytes of buckets.
 struct EPCTable<Value>: Sendable where Value: Sendable {
-    private(set) var keys: [EPC] = []
-    private(set) var values: [Value] = []
+    /// One key and its value.
+    struct Pair: Sendable {
+        var key: EPC
+        var value: Value
+    }
+
+    private(set) var pairs: [Pair] = []
     /// `(hash >> 32) << 32 | slot + 1`, or 0 when empty.
     private var buckets: [UInt64]
     private var mask: Int
@@ -59,7 +66,7 @@ struct EPCTable<Value>: Sendable where Value: Sendable {
             if bucket == 0 { return nil }
             if bucket & 0xFFFF_FFFF_0000_0000 == tag {
                 let slot = Int(truncatingIfNeeded: bucket & 0xFFFF_FFFF) - 1
-                if keys[slot] == epc { return slot }
+                if pairs[slot].key == epc { return slot }
             }
             position = (position + 1) & mask
         }
@@ -72,12 +79,10 @@ struct EPCTable<Value>: Sendable where Value: Sendable {
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = Int(free)
-            keys[slot] = epc
-            values[slot] = value
+            pairs[slot] = Pair(key: epc, value: value)
         } else {
-            slot = keys.count
-            keys.append(epc)
-            values.append(value)
+            slot = pairs.count
+            pairs.append(Pair(key: epc, value: value))
         }
         place(tag: Self.tag(Self.hash(epc)), slot: slot)
         count += 1
@@ -101,7 +106,7 @@ struct EPCTable<Value>: Sendable where Value: Sendable {
 
     /// Removes the key at `slot`; the slot is reused by a later insertion.
     mutating func remove(slot: Int) {
-        let tag = Self.tag(Self.hash(keys[slot]))
+        let tag = Self.tag(Self.hash(pairs[slot].key))
         var position = home(tag)
         let wanted = tag | UInt64(slot + 1)
         while buckets[position] != wanted { position = (position + 1) & mask }
@@ -126,18 +131,17 @@ struct EPCTable<Value>: Sendable where Value: Sendable {
 
     /// The key at `slot`.
     @inline(__always)
-    func key(at slot: Int) -> EPC { keys[slot] }
+    func key(at slot: Int) -> EPC { pairs[slot].key }
 
     /// The value at `slot`, updated in place.
     @inline(__always)
     subscript(slot slot: Int) -> Value {
-        get { values[slot] }
-        _modify { yield &values[slot] }
+        get { pairs[slot].value }
+        _modify { yield &pairs[slot].value }
     }
 
     /// Bytes held by the table's arrays (capacity, not count), for memory accounting.
     var allocatedBytes: Int {
-        keys.capacity * MemoryLayout<EPC>.stride + values.capacity * MemoryLayout<Value>.stride
-            + buckets.capacity * 8 + freeSlots.capacity * 4
+        pairs.capacity * MemoryLayout<Pair>.stride + buckets.capacity * 8 + freeSlots.capacity * 4
     }
 }
