@@ -95,6 +95,29 @@ private enum NestedObject {
     case object
     /// Present, not `null`, not an object: a rejection if the event needs it.
     case other
+
+    /// Scans a member's value that should be an object, handing each of its members to `take`
+    /// (the scanner is after the member's name); `null` counts as absent.
+    static func scan(
+        _ scanner: inout JSONByteScanner,
+        _ take: (Range<Int>, inout JSONByteScanner) throws(FastPathExit) -> Void
+    ) throws(FastPathExit) -> NestedObject {
+        switch try scanner.peekSignificant() {
+        case UInt8(ascii: "{"):
+            guard try scanner.beginObject() else { return .object }
+            repeat {
+                let inner = try scanner.memberName()
+                try take(inner, &scanner)
+            } while try scanner.nextMember()
+            return .object
+        case UInt8(ascii: "n"):
+            try scanner.skipValue()
+            return .absent
+        default:
+            try scanner.skipValue()
+            return .other
+        }
+    }
 }
 
 // MARK: - Impinj
@@ -123,19 +146,8 @@ private struct ImpinjEventMembers {
             try members.record(&overflowEvent, bit: 4, &scanner)
         } else if scanner.bytes(name, equal: "tagInventoryEvent") {
             try members.mark(8)
-            switch try scanner.peekSignificant() {
-            case UInt8(ascii: "{"):
-                inventory = .object
-                guard try scanner.beginObject() else { return }
-                repeat {
-                    let inner = try scanner.memberName()
-                    try takeInventory(inner, &scanner)
-                } while try scanner.nextMember()
-            case UInt8(ascii: "n"):
-                try scanner.skipValue()
-            default:
-                inventory = .other
-                try scanner.skipValue()
+            inventory = try NestedObject.scan(&scanner) { inner, scanner throws(FastPathExit) in
+                try takeInventory(inner, &scanner)
             }
         } else {
             try scanner.skipValue()
@@ -309,19 +321,8 @@ private struct ZebraEventMembers {
             try members.record(&timestamp, bit: 2, &scanner)
         } else if scanner.bytes(name, equal: "data") {
             try members.mark(4)
-            switch try scanner.peekSignificant() {
-            case UInt8(ascii: "{"):
-                data = .object
-                guard try scanner.beginObject() else { return }
-                repeat {
-                    let inner = try scanner.memberName()
-                    try takeData(inner, &scanner)
-                } while try scanner.nextMember()
-            case UInt8(ascii: "n"):
-                try scanner.skipValue()
-            default:
-                data = .other
-                try scanner.skipValue()
+            data = try NestedObject.scan(&scanner) { inner, scanner throws(FastPathExit) in
+                try takeData(inner, &scanner)
             }
         } else {
             try scanner.skipValue()

@@ -116,6 +116,7 @@ func statusLine(_ pipeline: PipelineService, _ devices: DeviceSources, _ ring: E
             ? ", arrival→commit p50 \(status.commitLatency.percentile(0.5) / 1000) ms "
                 + "p99 \(status.commitLatency.percentile(0.99) / 1000) ms" : "")
         + (status.recorded > 0 ? ", recorded \(status.recorded)" : "")
+        + (status.refusedReads > 0 ? ", refused reads \(status.refusedReads) (tracker full: raise dedup.max_tags)" : "")
 }
 
 /// Opens the configured SQLite database for writing, or exits with the reason.

@@ -10,6 +10,8 @@ public struct LiveStatus: Sendable {
     public var sources: [IngestSession.SourceCounters] = []
     public var totals = Pipeline.Totals()
     public var present = 0
+    /// Reads of new EPCs refused because the presence tracker was full (`dedup.max_tags`).
+    public var refusedReads: UInt64 = 0
     public var clock: EventTime?
     public var recorded = 0
     /// Messages and vendor events recognised as redeliveries, all sources.
@@ -255,6 +257,7 @@ public final class PipelineService: Service, @unchecked Sendable {
             sources: session.sourceCounters,
             totals: pipeline.totals,
             present: pipeline.tracker.presentCount,
+            refusedReads: pipeline.tracker.refusedReads,
             clock: pipeline.clock == .distantPast ? nil : pipeline.clock,
             recorded: recorder?.records ?? 0,
             redelivered: session.counters.redeliveredMessages + pipeline.sources.reduce(0) { $0 + $1.redelivered },

@@ -52,6 +52,14 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(core.facts)
     }
 
+    // The same with 1 000 tags: the tracker's table fits in the caches.
+    let few = PipelineRun(tags: 1_000)
+    Benchmark("pipeline core, 1 k tags (reads/s)") { benchmark in
+        for index in benchmark.scaledIterations { few.step(index) }
+        precondition(few.pipeline.tracker.count >= 800, "only \(few.pipeline.tracker.count) tags seen")
+        blackHole(few.facts)
+    }
+
     // The breakdown of the figure above: the same stream without any EPC validation, and the
     // synthetic stream alone (what the harness itself costs per read).
     let unvalidated = PipelineRun(tags: 100_000)

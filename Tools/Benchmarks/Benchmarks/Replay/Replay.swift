@@ -53,7 +53,10 @@ let benchmarks: @Sendable () -> Void = {
             summary.session.messages == UInt64(capture.messages),
             "replayed \(summary.session.messages) messages"
         )
-        precondition(summary.totals.arrivals >= 18_000, "only \(summary.totals.arrivals) arrivals: the stream is not spread")
+        precondition(
+            summary.totals.arrivals >= 18_000,
+            "only \(summary.totals.arrivals) arrivals: the stream is not spread"
+        )
         let seconds = Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18
         benchmark.measurement(.custom("reads/s"), Int(Double(reads) / seconds))
         benchmark.measurement(.custom("messages/s"), Int(Double(capture.messages) / seconds))
