@@ -32,6 +32,14 @@ struct SubscriberResult: Codable {
     var flushP99Microseconds: UInt64? = nil
     var flushMaxMicroseconds: UInt64? = nil
     var flushes: UInt64? = nil
+    /// Alerts received on the alert topic whose confirming reading arrived under load, by transition.
+    var alertsRaised: Int? = nil
+    var alertsCleared: Int? = nil
+    var alertsOther: Int? = nil
+    /// Confirming reading's arrival → alert received by a subscriber on the alert topic.
+    var alertP50Microseconds: UInt64? = nil
+    var alertP99Microseconds: UInt64? = nil
+    var alertMaxMicroseconds: UInt64? = nil
 }
 
 /// The ceiling: a bare libmosquitto subscriber whose message callback only counts, on the

@@ -5,30 +5,41 @@ import SortgateCore
 import SortgateDevices
 import SortgateMQTT
 import SortgateStore
+import Synchronization
 
 /// The gateway as `sortgate run` wires it (MQTT source → event ring → pipeline service →
 /// SQLite), in this child process: `prime` only subscribes (creating the persistent session),
-/// `drain` takes the queued messages until `expected` were committed.
+/// `drain` takes the queued messages until `expected` were committed. A config with Modbus
+/// sensors and an `alerts.mqtt` route (the steady phase) also gets the poller and the alert
+/// delivery, as `sortgate run` wires them, and a subscriber on the alert topic.
 enum GatewayRun {
     static func run(configPath: String, expected: Int, primeOnly: Bool, idle: Double) async throws -> SubscriberResult {
         var logger = Logger(label: "bench-gateway")
         logger.logLevel = .warning
         let config = try SiteConfig.load(path: configPath)
+        // The steady phase's alerts would each log a warning line.
+        if config.alerts.mqtt != nil { logger.logLevel = .error }
         guard case .sqlite(let path) = config.database else { fatalError("the benchmark uses SQLite") }
         let store = try SQLiteStore(
             path: path,
             zoneNames: config.zones.map(\.name),
             sourceNames: config.devices.map(\.id),
-            quarantineLimit: config.quarantineLimit
+            quarantineLimit: config.quarantineLimit,
+            alertRoutes: AlertDeliveryService.routeNames(config.alerts)
         )
         let ring = EventRing.live(config: config)
         let writer = LiveSinkWriter(writingTo: store, logger: logger)
         let session = IngestSession(topology: SiteTopology(config: config), sink: writer)
         let pipeline = PipelineService(session: session, ring: ring, writer: writer, logger: logger)
         let sources = try MQTTSource.make(config: config, ring: ring, logger: logger)
+        let alerts = AlertLatency()
+        let modbus = alerts.poller(config: config, ring: ring, logger: logger)
+        let delivery = try AlertDeliveryService.make(config: config, store: store, logger: logger)
+        let alertSubscriber = try alerts.subscriber(config: config, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: pipeline)] + sources.map { .init(service: $0) },
+                services: [.init(service: pipeline)] + (delivery.map { [.init(service: $0)] } ?? [])
+                    + sources.map { .init(service: $0) } + (modbus.map { [.init(service: $0)] } ?? []),
                 logger: logger
             )
         )
@@ -50,13 +61,16 @@ enum GatewayRun {
                 continue
             }
             let status = pipeline.status
+            let messages = alerts.mqttMessages(status, config: config)
+            if messages > 0 { alerts.loadStarted() }
             // Done when the batch holding the last message is committed.
-            if status.session.messages >= UInt64(expected) && writer.committedCount == writer.handedOverCount {
+            if messages >= UInt64(expected) && writer.committedCount == writer.handedOverCount {
                 doneAt = now
+                alerts.loadEnded()
                 break
             }
-            if status.session.messages != lastCount {
-                lastCount = status.session.messages
+            if messages != lastCount {
+                lastCount = messages
                 lastProgress = now
             } else if connectedAt != 0 && Double(now - lastProgress) / 1e9 > idle {
                 doneAt = lastProgress
@@ -64,11 +78,16 @@ enum GatewayRun {
             }
         }
         let cpu = processCPUMicroseconds() - cpuStart
+        if let alertSubscriber {
+            // The alerts confirmed last are still on their way (outbox poll, publish).
+            try await Task.sleep(for: .seconds(2))
+            alertSubscriber.stop()
+        }
         await group.triggerGracefulShutdown()
         try await running.value
         let status = pipeline.status
-        return SubscriberResult(
-            received: Int(status.session.messages),
+        var result = SubscriberResult(
+            received: Int(alerts.mqttMessages(status, config: config)),
             seconds: Double(max(doneAt - connectedAt, 1)) / 1e9,
             cpuMicroseconds: cpu,
             commitP50Microseconds: status.commitLatency.percentile(0.5),
@@ -82,5 +101,107 @@ enum GatewayRun {
             flushMaxMicroseconds: status.flushDuration.maximum,
             flushes: status.flushDuration.count
         )
+        if alertSubscriber != nil { alerts.summarise(into: &result) }
+        return result
+    }
+}
+
+/// Arrival of the confirming temperature reading → alert received on the alert topic.
+///
+/// The poller's sink stamps each poll's arrival (wall clock, before the push into the ring); a
+/// subscriber on the alert topic stamps each alert's reception. The reading that confirms an
+/// alert is the first poll whose time is at or after the alert's `at`: for `cleared` the reading
+/// back in range itself, for `raised` the first reading at or after `started_at + alarm_delay`
+/// (the cold chain's clock is the latest reading's time, shared by all sensors, and polls of one
+/// connection are pushed in time order). Only alerts whose confirming reading arrived while the
+/// RFID messages flowed are counted.
+final class AlertLatency: Sendable {
+    /// (poll time, arrival), wall clock, in nanoseconds.
+    private let polls = Mutex<[(time: Int64, arrival: Int64)]>([])
+    /// (transition, `at`, reception), wall clock, in nanoseconds.
+    private let alerts = Mutex<[(transition: String, at: Int64, received: Int64)]>([])
+    private let load = Mutex<(start: Int64, end: Int64)>((0, .max))
+
+    /// The Modbus poller of `config`'s sensors, writing into `ring` as `sortgate run` does; nil without any.
+    func poller(config: SiteConfig, ring: EventRing, logger: Logger) -> ModbusPoller? {
+        guard config.devices.contains(where: { if case .modbus = $0.connection { true } else { false } }) else {
+            return nil
+        }
+        let sourceIDs = Dictionary(uniqueKeysWithValues: config.devices.enumerated().map { ($1.id, UInt16($0)) })
+        return ModbusPoller(config: config, logger: logger) { record in
+            guard let source = sourceIDs[record.source] else { return }
+            let arrival = EventTime.wallClockNow().nanoseconds
+            self.polls.withLock { $0.append((record.time.nanoseconds, arrival)) }
+            _ = ring.push(poll: record, source: source)
+        }
+    }
+
+    /// A started subscriber on the `alerts.mqtt` topic; nil without that route.
+    func subscriber(config: SiteConfig, logger: Logger) throws -> MQTTClient? {
+        guard let route = config.alerts.mqtt, let broker = config.brokers[route.broker] else { return nil }
+        let client = MQTTClient(
+            configuration: .init(
+                host: broker.host,
+                port: broker.port,
+                clientID: "bench-alert-subscriber",
+                cleanSession: true,
+                subscriptions: [.init(route.topic, qos: 1)]
+            ),
+            logger: logger
+        ) { message in
+            let received = EventTime.wallClockNow().nanoseconds
+            guard let alert = try? JSONDecoder().decode(Notification.self, from: Data(message.payload)),
+                let at = try? EventTime(rfc3339: alert.at)
+            else { return }
+            self.alerts.withLock { $0.append((alert.transition, at.nanoseconds, received)) }
+        }
+        try client.start()
+        return client
+    }
+
+    struct Notification: Decodable {
+        var transition: String
+        var at: String
+    }
+
+    /// The MQTT messages among the session's (without the Modbus polls).
+    func mqttMessages(_ status: LiveStatus, config: SiteConfig) -> UInt64 {
+        var polls: UInt64 = 0
+        for (index, device) in config.devices.enumerated() where index < status.sources.count {
+            if case .modbus = device.connection { polls += status.sources[index].messages }
+        }
+        return status.session.messages - polls
+    }
+
+    func loadStarted() { load.withLock { if $0.start == 0 { $0.start = EventTime.wallClockNow().nanoseconds } } }
+    func loadEnded() { load.withLock { $0.end = EventTime.wallClockNow().nanoseconds } }
+
+    func summarise(into result: inout SubscriberResult) {
+        let polls = polls.withLock { $0 }.sorted { $0.time < $1.time }
+        let alerts = alerts.withLock { $0 }
+        let load = load.withLock { $0 }
+        var latencies: [UInt64] = []
+        var raised = 0
+        var cleared = 0
+        var other = 0
+        for alert in alerts {
+            guard let confirming = polls.first(where: { $0.time >= alert.at }),
+                confirming.arrival >= load.start, confirming.arrival <= load.end
+            else { continue }
+            latencies.append(UInt64(max(alert.received - confirming.arrival, 0) / 1000))
+            switch alert.transition {
+            case "raised": raised += 1
+            case "cleared": cleared += 1
+            default: other += 1
+            }
+        }
+        latencies.sort()
+        result.alertsRaised = raised
+        result.alertsCleared = cleared
+        result.alertsOther = other
+        guard !latencies.isEmpty else { return }
+        result.alertP50Microseconds = latencies[latencies.count / 2]
+        result.alertP99Microseconds = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
+        result.alertMaxMicroseconds = latencies.last
     }
 }

@@ -49,10 +49,32 @@ struct Workload {
         return (Self.topic(reader), Array(payload.utf8))
     }
 
-    /// The site config for the gateway: one zone per reader antenna, SQLite in `folder`.
-    static func siteConfig(port: Int, qos: Int, folder: String, profiles: String) -> String {
+    /// Topic of the gateway's cold-chain alerts (the steady phase's `alerts: {mqtt: …}` route).
+    static let alertTopic = "bench/alerts"
+
+    /// The site config for the gateway: one zone per reader antenna, SQLite in `folder`. With
+    /// `coldRooms` (the Modbus TCP port of `ColdRooms`), also one chilled cold room per simulated
+    /// XY-MD02 sensor, polled every 200 ms, alarm delay 1 s, alerts published to `alertTopic`.
+    static func siteConfig(port: Int, qos: Int, folder: String, profiles: String, coldRooms: Int? = nil) -> String {
         var zones = ""
         var devices = ""
+        var coldChain = ""
+        if let coldRooms {
+            for unit in 1...ColdRooms.sensors {
+                zones += "  cold-room-\(unit): {type: cold-room, class: chilled}\n"
+                devices +=
+                    "  - {id: t\(unit), profile: xy-md02, modbus: {host: 127.0.0.1, port: \(coldRooms), unit: \(unit)}, "
+                    + "poll: 200ms, timeout: 150ms, zone: cold-room-\(unit)}\n"
+            }
+            coldChain = """
+                cold_chain:
+                  classes:
+                    chilled: {min: 2, max: 8, alarm_delay: 1s}
+                alerts:
+                  mqtt: {broker: site, topic: \(alertTopic), qos: 1}
+
+                """
+        }
         for reader in 0..<readers {
             var points: [String] = []
             for antenna in 1...antennas {
@@ -78,6 +100,6 @@ struct Workload {
             zones:
             \(zones)devices:
             \(devices)
-            """
+            """ + coldChain
     }
 }

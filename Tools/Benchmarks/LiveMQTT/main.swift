@@ -14,7 +14,10 @@ import Foundation
 // (the gateway: to the commit of the batch holding its last message).
 //
 // Then arrival → committed latency under a steady load: the gateway stays connected while the
-// publisher sends min(N, 10 × rate) messages at `--rate` messages per second.
+// publisher sends min(N, 10 × rate) messages at `--rate` messages per second. Meanwhile cold-chain
+// alerts happen (`ColdRooms`: 4 Modbus sensors polled every 200 ms, excursions confirmed after 1 s,
+// an `alerts: {mqtt: …}` route on the same broker), and the gateway child measures the arrival of
+// each alert's confirming reading → the alert received by a subscriber on the alert topic.
 //
 //   swift run -c release --package-path Tools/Benchmarks LiveMQTT [--messages 200000] [--tags 100000] [--qos 0,1] [--rate 10000]
 
@@ -101,10 +104,20 @@ for qos in qosLevels {
     // Latency under a steady load: the gateway connected while the publisher sends at `paceRate`.
     let pacedMessages = min(messages, paceRate * 10)
     let paced = ["--port", "\(broker.port)", "--qos", "\(qos)", "--messages", "\(pacedMessages)", "--tags", "\(tags)"]
-    let live = try startChild(["gateway-drain"] + paced + ["--config", configPath, "--idle", "\(idleSeconds)"])
+    let coldRooms = try ColdRooms()
+    let steadyConfigPath = folder + "/site-q\(qos)-steady.yaml"
+    try Workload.siteConfig(
+        port: broker.port,
+        qos: qos,
+        folder: dataFolder,
+        profiles: repository + "/Devices",
+        coldRooms: coldRooms.port
+    ).write(toFile: steadyConfigPath, atomically: true, encoding: .utf8)
+    let live = try startChild(["gateway-drain"] + paced + ["--config", steadyConfigPath, "--idle", "\(idleSeconds)"])
     usleep(2_000_000)
     _ = try runChild(["publish"] + paced + ["--rate", "\(paceRate)"])
     let steady = try live.result()
+    coldRooms.stop()
     let bare = results["bare"]!
     let gateway = results["gateway"]!
     let bareRate = Double(bare.received) / bare.seconds
@@ -137,6 +150,15 @@ for qos in qosLevels {
             + "lost \(pacedMessages - steady.received), ring high water \(steady.ringHighWaterSlots ?? 0) slots; "
             + "\(steady.flushes ?? 0) flushes, p99 \(format(Double(steady.flushP99Microseconds ?? 0) / 1000)) ms, "
             + "max \(format(Double(steady.flushMaxMicroseconds ?? 0) / 1000)) ms"
+    )
+    print(
+        "  gateway at a steady \(paceRate) msg/s: confirming temperature reading's arrival → alert received on "
+            + "\(Workload.alertTopic) (\(ColdRooms.sensors) Modbus sensors and their zones, poll 200 ms, alarm delay 1 s, "
+            + "QoS 1 route): \(steady.alertsRaised ?? 0) raised + \(steady.alertsCleared ?? 0) cleared"
+            + ((steady.alertsOther ?? 0) > 0 ? " + \(steady.alertsOther ?? 0) other" : "") + ", "
+            + "p50 \(format(Double(steady.alertP50Microseconds ?? 0) / 1000)) ms, "
+            + "p99 \(format(Double(steady.alertP99Microseconds ?? 0) / 1000)) ms, "
+            + "max \(format(Double(steady.alertMaxMicroseconds ?? 0) / 1000)) ms"
     )
 }
 
