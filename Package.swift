@@ -19,6 +19,7 @@ let package = Package(
         // The libraries, for the benchmark package in Tools/Benchmarks.
         .library(name: "SortgateCore", targets: ["SortgateCore"]),
         .library(name: "SortgateMQTT", targets: ["SortgateMQTT"]),
+        .library(name: "SortgateModbus", targets: ["SortgateModbus"]),
         .library(name: "SortgateDevices", targets: ["SortgateDevices"]),
         .library(name: "SortgateStore", targets: ["SortgateStore"]),
     ],

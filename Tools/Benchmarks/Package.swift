@@ -65,6 +65,7 @@ let package = Package(
                 .product(name: "SortgateCore", package: "sortgate"),
                 .product(name: "SortgateDevices", package: "sortgate"),
                 .product(name: "SortgateMQTT", package: "sortgate"),
+                .product(name: "SortgateModbus", package: "sortgate"),
                 .product(name: "SortgateStore", package: "sortgate"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
