@@ -139,9 +139,4 @@ struct EPCTable<Value>: Sendable where Value: Sendable {
         get { pairs[slot].value }
         _modify { yield &pairs[slot].value }
     }
-
-    /// Bytes held by the table's arrays (capacity, not count), for memory accounting.
-    var allocatedBytes: Int {
-        pairs.capacity * MemoryLayout<Pair>.stride + buckets.capacity * 8 + freeSlots.capacity * 4
-    }
 }

@@ -301,18 +301,9 @@ public struct PresenceTracker: Sendable {
         refreshes.removeAll(keepingCapacity: true)
     }
 
-    /// Rows with facts, or only refreshes, waiting for `drainChanges`.
-    public var pendingChanges: (facts: Int, refreshes: Int) { (factChanges.count, refreshes.count) }
-
     /// The current row of `epc`, if it is held.
     public func entry(for epc: EPC) -> InventoryEntry? {
         table.slot(of: epc).map { inventoryEntry(epc, table[slot: $0]) }
-    }
-
-    /// Bytes held by the tracker's tables (capacity, not count), for memory accounting.
-    public var allocatedBytes: Int {
-        table.allocatedBytes + deadlines.count * MemoryLayout<Deadline>.stride
-            + (factChanges.capacity + refreshes.capacity) * 4 + departed.count * 16
     }
 
     private func inventoryEntry(_ epc: EPC, _ entry: Entry) -> InventoryEntry {
