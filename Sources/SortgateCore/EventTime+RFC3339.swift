@@ -84,7 +84,12 @@ extension EventTime {
                 i += 1
             }
             guard count > 0 else { return nil }
-            for _ in count..<9 where count < 9 { fraction *= 10 }
+            // Digits past the ninth were dropped above; pad a shorter fraction to nanoseconds.
+            // (`count..<9` would trap for ten or more digits: a range's bounds are checked
+            // before any `where` clause runs.)
+            if count < 9 {
+                for _ in count..<9 { fraction *= 10 }
+            }
         }
         guard i < n else { return nil }
         var offsetSeconds = 0
@@ -108,9 +113,14 @@ extension EventTime {
         guard i == n else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let secs = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offsetSeconds)
+        // Every step is overflow-checked: a timestamp comes from a device, and one just past
+        // 2262-04-11T23:47:16.854775807Z (the end of `Int64` nanoseconds) must be rejected,
+        // not trap.
         let (scaled, overflow) = secs.multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow else { return nil }
-        return scaled + fraction
+        let (nanos, sumOverflow) = scaled.addingReportingOverflow(fraction)
+        guard !sumOverflow else { return nil }
+        return nanos
     }
 
     /// UTC RFC 3339 with exactly nine fraction digits, so that text order is time order.

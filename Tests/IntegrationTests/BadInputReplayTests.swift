@@ -129,4 +129,61 @@ struct BadInputReplayTests {
         #expect(byReason["invalid-utf8"]?.first?.payload == [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x7D])
         #expect(byReason["oversize"]?.first?.payload.count == 2000 + #"{"data":{"idHex":""}}"#.utf8.count)
     }
+    @Test("Timestamps with ten or more fraction digits (payload or capture line) are truncated and the replay goes on")
+    func longFractionTimestamps() async throws {
+        let folder = try TemporaryFolder()
+        let configPath = folder.path("site.yaml")
+        try Self.configYAML.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let config = try SiteConfig.load(path: configPath)
+
+        let lines = [
+            Self.line(
+                1,
+                "zebra",
+                #"{"data":{"antenna":1,"idHex":"3074257BF7194E4000000001","reads":1},"#
+                    + #""timestamp":"2026-11-28T09:00:01.1234567890+0100","type":"SIMPLE"}"#
+            ),
+            Self.line(
+                2,
+                "impinj",
+                #"{"timestamp":"2026-11-28T08:00:02.12345678901234567890Z","eventType":"tagInventory","#
+                    + #""tagInventoryEvent":{"epcHex":"3074257BF7194E4000000002","antennaPort":1}}"#
+            ),
+            #"{"t":"2026-11-28T08:00:03.0000000000001Z","source":"zebra","topic":"readers/zebra","payload":"#
+                + #""{\"data\":{\"antenna\":1,\"idHex\":\"3074257BF7194E4000000003\",\"reads\":1},\"type\":\"SIMPLE\"}"}"#,
+            Self.line(
+                4,
+                "zebra",
+                #"{"data":{"antenna":1,"idHex":"3074257BF7194E4000000009","reads":1},"#
+                    + #""timestamp":"2262-04-11T23:47:16.9999999999Z","type":"SIMPLE"}"#
+            ),
+            Self.good(5, serial: 4).line,
+        ]
+        let capture = folder.path("long-fractions.jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: capture, atomically: true, encoding: .utf8)
+
+        let store = try SQLiteStore(path: folder.path("sortgate.sqlite"), zoneNames: config.zones.map(\.name))
+        let summary = try await replay([capture], config: config, store: store)
+
+        #expect(summary.session.messages == 5)
+        #expect(summary.session.rejected == [.invalidTimestamp: 1])
+        #expect(summary.totals.tagEvents == 4)
+        let inventory = try store.inventory()
+        #expect(
+            inventory.map(\.epc) == [
+                "3074257BF7194E4000000001", "3074257BF7194E4000000002", "3074257BF7194E4000000003",
+                "3074257BF7194E4000000004",
+            ]
+        )
+        // Digits past the ninth are dropped, never rounded: the reader's time to the nanosecond.
+        #expect(
+            inventory.map(\.firstSeen) == [
+                "2026-11-28T08:00:01.123456789Z", "2026-11-28T08:00:02.123456789Z", "2026-11-28T08:00:03.000000000Z",
+                "2026-11-28T08:00:05.000000000Z",
+            ]
+        )
+        let quarantined = try store.quarantined(limit: 10)
+        #expect(quarantined.map(\.reason) == ["invalid-timestamp"])
+        #expect(quarantined.first?.detail.contains("2262-04-11T23:47:16.9999999999Z") == true)
+    }
 }

@@ -52,6 +52,33 @@ struct EventTimeTests {
         }
     }
 
+    @Test(
+        "More than nine fraction digits are truncated to nanoseconds, never a trap",
+        arguments: [
+            ("2026-12-07T01:00:00.1234567890Z", 1_796_605_200_123_456_789),
+            ("2026-12-07T01:00:00.12345678901234567890Z", 1_796_605_200_123_456_789),
+            ("2026-12-07T02:00:00.9999999999+01:00", 1_796_605_200_999_999_999),
+            ("2026-12-07T01:00:00." + String(repeating: "7", count: 1000) + "Z", 1_796_605_200_777_777_777),
+        ] as [(String, Int64)]
+    )
+    func longFractions(text: String, nanoseconds: Int64) throws {
+        #expect(try EventTime(rfc3339: text).nanoseconds == nanoseconds)
+        let viaBytes = Array(text.utf8).withUnsafeBufferPointer { EventTime(rfc3339Bytes: $0) }
+        #expect(viaBytes?.nanoseconds == nanoseconds)
+    }
+
+    @Test(
+        "Timestamps past the end of Int64 nanoseconds are rejected, never a trap",
+        arguments: [
+            "2262-04-11T23:47:16.854775808Z", "2262-04-11T23:47:16.999999999Z", "2262-04-11T23:47:17Z",
+            "9999-12-31T23:59:59.999999999Z", "1677-09-21T00:12:43.145224191Z", "0000-01-01T00:00:00+23:59",
+        ]
+    )
+    func outOfRange(text: String) {
+        #expect(throws: EventTime.ParseError.self) { try EventTime(rfc3339: text) }
+        #expect(Array(text.utf8).withUnsafeBufferPointer { EventTime(rfc3339Bytes: $0) } == nil)
+    }
+
     @Test("Durations add and subtract in nanoseconds")
     func arithmetic() {
         let t = EventTime(seconds: 100)

@@ -28,6 +28,18 @@ struct PayloadDecoderImpinjTests {
         #expect(read.vendorEventNumber == nil)
     }
 
+    @Test("a timestamp with more than nine fraction digits is truncated to nanoseconds, not a trap")
+    func longFractionTimestamp() throws {
+        for digits in ["1234567890", "12345678901234567890123"] {
+            let decoded = try DecodeHarness.decoded(
+                #"{"timestamp":"2023-06-28T07:24:00.\#(digits)Z","tagInventoryEvent":{"epcHex":"300000000000000000000001"}}"#,
+                .impinjIoT,
+                arrival: arrival
+            )
+            #expect(decoded.reads.map(\.time.nanoseconds) == [1_687_937_040_123_456_789])
+        }
+    }
+
     @Test("a minimal event with only a base64 epc decodes")
     func minimalBase64Event() throws {
         let decoded = try DecodeHarness.run(PayloadFixture.bytes("impinj-minimal.json"), .impinjIoT, arrival: arrival)

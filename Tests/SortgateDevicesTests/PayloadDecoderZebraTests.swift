@@ -25,6 +25,16 @@ struct PayloadDecoderZebraTests {
         #expect(read.time == (try EventTime(rfc3339: "2023-04-03T19:50:16.699Z")))
     }
 
+    @Test("a timestamp with more than nine fraction digits is truncated to nanoseconds, not a trap")
+    func longFractionTimestamp() throws {
+        let decoded = try DecodeHarness.decoded(
+            #"{"data":{"antenna":1,"idHex":"112233445566778899001134"},"timestamp":"2023-04-03T21:50:16.6990000001+0200","type":"SIMPLE"}"#,
+            .zebraIoT,
+            arrival: arrival
+        )
+        #expect(decoded.reads.map(\.time.nanoseconds) == [1_680_551_416_699_000_000])
+    }
+
     @Test("a CUSTOM event with extra fields and a lower-case idHex decodes")
     func customLowerCase() throws {
         let decoded = try DecodeHarness.run(PayloadFixture.bytes("zebra-custom.json"), .zebraIoT, arrival: arrival)
