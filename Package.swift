@@ -20,7 +20,10 @@ let package = Package(
         .library(name: "SortgateCore", targets: ["SortgateCore"]),
         .library(name: "SortgateMQTT", targets: ["SortgateMQTT"]),
         .library(name: "SortgateModbus", targets: ["SortgateModbus"]),
-        .library(name: "SortgateDevices", targets: ["SortgateDevices"]),
+        .library(name: "SortgateConfig", targets: ["SortgateConfig"]),
+        .library(name: "SortgateIngest", targets: ["SortgateIngest"]),
+        .library(name: "SortgateGateway", targets: ["SortgateGateway"]),
+        .library(name: "SortgateModbusServer", targets: ["SortgateModbusServer"]),
         .library(name: "SortgateStore", targets: ["SortgateStore"]),
     ],
     dependencies: [
@@ -72,15 +75,39 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The site config and device profiles: YAML in, `SiteConfig` out, every problem as file:line:column.
         .target(
-            name: "SortgateDevices",
+            name: "SortgateConfig",
             dependencies: [
                 "SortgateCore",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Bytes to facts: payload and register decoding, the ingest session, topology, capture
+        // files and replay. No network, no threads of its own.
+        .target(
+            name: "SortgateIngest",
+            dependencies: [
+                "SortgateCore",
+                "SortgateConfig",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The live system, wired once: the `Gateway` service and everything it runs.
+        .target(
+            name: "SortgateGateway",
+            dependencies: [
+                "SortgateCore",
+                "SortgateConfig",
+                "SortgateIngest",
                 "SortgateMQTT",
                 "SortgateModbus",
                 "SortgateStore",
                 .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -89,6 +116,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // A libmodbus server for the simulator, the tests and the benchmarks; never in a production
+        // library (the one other importer of CModbus, since it is libmodbus' server side).
+        .target(
+            name: "SortgateModbusServer",
+            dependencies: [
+                "CModbus",
+                "SortgateModbus",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/ModbusServer",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -104,7 +143,9 @@ let package = Package(
             name: "sortgate",
             dependencies: [
                 "SortgateCore",
-                "SortgateDevices",
+                "SortgateConfig",
+                "SortgateIngest",
+                "SortgateGateway",
                 "SortgateStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,7 +168,8 @@ let package = Package(
             name: "ReaderSimulator",
             dependencies: [
                 "SortgateCore",
-                "SortgateDevices",
+                "SortgateConfig",
+                "SortgateIngest",
                 "SortgateMQTT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -140,6 +182,7 @@ let package = Package(
             name: "ModbusSimulator",
             dependencies: [
                 "SortgateModbus",
+                "SortgateModbusServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -155,14 +198,34 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "SortgateDevicesTests",
-            dependencies: ["SortgateDevices", "SortgateCore"],
+            name: "SortgateConfigTests",
+            dependencies: ["SortgateConfig", "SortgateIngest", "SortgateCore"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SortgateIngestTests",
+            dependencies: ["SortgateIngest", "SortgateConfig", "SortgateCore", "SortgateTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SortgateGatewayTests",
+            dependencies: [
+                "SortgateGateway",
+                "SortgateIngest",
+                "SortgateConfig",
+                "SortgateCore",
+                "SortgateModbus",
+                "SortgateModbusServer",
+                "SortgateTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "SortgateTestSupport",
-            dependencies: [],
+            dependencies: ["SortgateConfig", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SortgateTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -175,7 +238,9 @@ let package = Package(
             name: "SortgateModbusTests",
             dependencies: [
                 "SortgateModbus",
-                "SortgateDevices",
+                "SortgateModbusServer",
+                "SortgateConfig",
+                "SortgateIngest",
                 "SortgateCore",
                 "SortgateTestSupport",
                 .product(name: "Logging", package: "swift-log"),
@@ -191,7 +256,11 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "SortgateCore",
-                "SortgateDevices",
+                "SortgateConfig",
+                "SortgateIngest",
+                "SortgateGateway",
+                "SortgateModbus",
+                "SortgateModbusServer",
                 "SortgateStore",
                 "SortgateMQTT",
                 "SortgateTestSupport",

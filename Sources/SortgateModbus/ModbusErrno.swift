@@ -90,14 +90,14 @@ public enum ModbusErrno {
 /// other call (a log line, an allocation) can overwrite it. Not inlined, so that the optimiser cannot
 /// move anything between the call and the read.
 @inline(never)
-func modbusCall(_ body: () -> Int32) -> (result: Int32, errno: Int32) {
+package func modbusCall(_ body: () -> Int32) -> (result: Int32, errno: Int32) {
     let result = body()
     return (result, result == -1 ? Glibc.errno : 0)
 }
 
 /// Like `modbusCall`, for the constructors that return NULL on failure (`modbus_new_tcp`, …).
 @inline(never)
-func modbusCall(_ body: () -> OpaquePointer?) -> (result: OpaquePointer?, errno: Int32) {
+package func modbusCall(_ body: () -> OpaquePointer?) -> (result: OpaquePointer?, errno: Int32) {
     let result = body()
     return (result, result == nil ? Glibc.errno : 0)
 }

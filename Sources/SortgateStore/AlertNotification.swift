@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import SortgateCore
+import SortgateCore
 
 /// The JSON a cold-chain monitor receives for each alert transition, on every route (MQTT topic,
 /// webhook body). `id` is the alert's stable id: a redelivered notification carries the same id

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import SortgateCore
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
+import SortgateGateway
 import SortgateStore
 
 /// `sortgate alerts --config F [--active] [--format …]` and `sortgate alerts ack ID --config F`.

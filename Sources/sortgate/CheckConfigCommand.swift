@@ -1,5 +1,7 @@
 import ArgumentParser
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
+import SortgateGateway
 
 /// `sortgate check-config F`: validates a site config and the profiles it names.
 struct CheckConfigCommand: ParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
+import SortgateGateway
 
 /// Where the profiles shipped with sortgate are: `Devices/` next to the package the binary was
 /// built from (a `swift build` tree), then the installed locations.

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import SortgateCore
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
+import SortgateGateway
 import SortgateStore
 
 /// `sortgate container EPC --config F`: one container's cold-chain record, from the database.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
+import SortgateGateway
 import SortgateStore
 
 /// `sortgate inventory --config F [--zone Z] [--format table|json|csv]`.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
+import SortgateGateway
 import SortgateStore
 
 /// Output formats of the listing commands.

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import SortgateCore
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
+import SortgateGateway
 import SortgateStore
 
 /// `sortgate mkt --config F (--sensor S | --zone Z | --container EPC) [--window 24h] [--until T]`.

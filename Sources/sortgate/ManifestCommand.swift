@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import SortgateCore
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
+import SortgateGateway
 import SortgateStore
 
 /// `sortgate manifest import FILE --config F`.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
+import SortgateGateway
 import SortgateStore
 
 /// `sortgate readings --config F [--sensor S] [--latest] [--format table|json|csv]`.

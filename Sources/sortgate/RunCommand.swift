@@ -3,7 +3,9 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SortgateCore
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
+import SortgateGateway
 import SortgateStore
 
 /// `sortgate run --config F`: the live gateway.

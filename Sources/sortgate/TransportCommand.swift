@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
+import SortgateGateway
 import SortgateStore
 
 /// `sortgate transport --config F [--shipment S] [--status X] [--format table|json|csv]`.

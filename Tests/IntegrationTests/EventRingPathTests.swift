@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import SortgateCore
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
+import SortgateGateway
 import SortgateMQTT
 import SortgateStore
 import SortgateTestSupport

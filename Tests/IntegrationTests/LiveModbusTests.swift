@@ -1,6 +1,8 @@
 import Foundation
 import SortgateCore
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
+import SortgateGateway
 import SortgateStore
 import SortgateTestSupport
 import Testing

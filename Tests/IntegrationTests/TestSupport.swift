@@ -1,6 +1,8 @@
 import Foundation
 import SortgateCore
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
+import SortgateGateway
 import SortgateStore
 
 /// The repository root, found from this file's path (tests run from any working directory).

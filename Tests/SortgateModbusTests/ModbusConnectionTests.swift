@@ -1,4 +1,5 @@
 import SortgateModbus
+import SortgateModbusServer
 import SortgateTestSupport
 import Testing
 

@@ -1,4 +1,5 @@
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
 import SortgateModbus
 import SortgateTestSupport
 import Testing

@@ -1,10 +1,7 @@
 import Logging
-import SortgateDevices
 import SortgateModbus
+import SortgateTestSupport
 import Synchronization
-
-/// A logger that drops everything: the tests assert on values, not on log lines.
-let quietLogger = Logger(label: "sortgate.modbus.tests") { _ in SwiftLogNoOpLogHandler() }
 
 /// Runs blocking Modbus calls on a dedicated thread, as production code does, so that a test never
 /// blocks a thread of Swift's cooperative pool (other tests run there meanwhile).
@@ -67,40 +64,4 @@ final class Counter: Sendable {
     var current: Int {
         value.withLock { $0 }
     }
-}
-
-/// The XY-MD02 register map of Devices/xy-md02.yaml: input 1 = °C × 10 (int16), input 2 = %RH × 10.
-let xyMD02Profile = DeviceProfile(
-    file: "xy-md02.yaml",
-    model: "XY-MD02",
-    kind: .temperatureSensor,
-    protocolKind: .modbus,
-    registers: [
-        RegisterSpec(name: "temperature", table: .input, address: 1, type: .int16, scale: 0.1, unit: "celsius"),
-        RegisterSpec(name: "humidity", table: .input, address: 2, type: .uint16, scale: 0.1, unit: "percent"),
-    ]
-)
-
-/// A Modbus TCP device of the XY-MD02 profile on 127.0.0.1:`port`.
-func loopbackDevice(
-    _ id: String,
-    port: Int,
-    unit: Int,
-    poll: Duration = .milliseconds(200),
-    timeout: Duration = .milliseconds(150)
-) -> DeviceConfig {
-    DeviceConfig(
-        id: id,
-        profileName: "xy-md02",
-        profile: xyMD02Profile,
-        connection: .modbus(
-            ModbusDeviceConfig(
-                endpoint: .tcp(host: "127.0.0.1", port: port),
-                unit: unit,
-                poll: poll,
-                timeout: timeout,
-                zone: "cold-room-a"
-            )
-        )
-    )
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SortgateModbus
+import SortgateModbusServer
 
 #if canImport(Glibc)
     import Glibc

@@ -2,7 +2,7 @@
 /// `raw = (value − offset) / scale`, rounded to the nearest integer for the integer types (and
 /// clamped to their range) or converted to float32, then laid out in the word and byte order.
 ///
-/// Written independently of SortgateDevices' decoder on purpose: the tests check one against the
+/// Written independently of SortgateIngest's decoder on purpose: the tests check one against the
 /// other. Orders, for 123456.0 (0x47F12000): ABCD (word big, byte big) 0x47F1 0x2000; CDAB (word
 /// little) 0x2000 0x47F1; BADC (byte little) 0xF147 0x0020; DCBA (both little) 0x0020 0xF147.
 struct RegisterEncoding: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import SortgateModbus
+import SortgateModbusServer
 
 /// Answers requests as the script's units would at the current time since start.
 ///

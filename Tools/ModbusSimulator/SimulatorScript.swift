@@ -1,4 +1,5 @@
 import SortgateModbus
+import SortgateModbusServer
 
 /// What the simulator serves: units, each with registers whose values follow curves over the time
 /// since start, and behaviours (offline, slow, exceptions) in time windows. Loaded from YAML by

@@ -6,7 +6,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import SortgateCore
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
 import SortgateMQTT
 
 @main

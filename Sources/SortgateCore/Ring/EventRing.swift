@@ -1,4 +1,4 @@
-public import Synchronization
+import Synchronization
 
 /// The bounded multi-producer / single-consumer ring of raw device messages between the drivers
 /// (libmosquitto network threads, Modbus line threads) and the pipeline (one consumer thread).
@@ -107,7 +107,7 @@ public final class EventRing: @unchecked Sendable {
     public enum Kind: UInt8, Sendable, Hashable {
         /// An MQTT message: topic and payload bytes.
         case mqtt = 0
-        /// A Modbus poll, encoded by its producer (see `ModbusPollEncoding` in SortgateDevices).
+        /// A Modbus poll, encoded by its producer (see `ModbusPollEncoding` in SortgateIngest).
         case modbusPoll = 1
         /// An MQTT message too large to take: the body holds its first bytes, `originalLength` its size.
         case truncated = 2

@@ -1,5 +1,5 @@
 /// How a thread of the event ring waits: the ring itself is pure Swift and never blocks in the
-/// OS, so the waiting part is injected (the gateway's is `ConditionParker` in SortgateDevices,
+/// OS, so the waiting part is injected (the gateway's is `ConditionParker` in SortgateIngest,
 /// an `NSCondition`).
 ///
 /// The contract is an *epoch*: `unparkAll()` increments it and wakes every parked thread;

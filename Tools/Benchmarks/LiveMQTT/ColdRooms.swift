@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SortgateModbus
+import SortgateModbusServer
 import Synchronization
 
 /// The cold rooms of the steady phase: `sensors` XY-MD02-style transmitters (input register 1 =

@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SortgateCore
-import SortgateDevices
+import SortgateConfig
+import SortgateGateway
+import SortgateIngest
 import SortgateMQTT
 import SortgateStore
 import Synchronization

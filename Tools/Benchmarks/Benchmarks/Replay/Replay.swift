@@ -2,7 +2,8 @@ import Benchmark
 import BenchmarkWorkloads
 import Foundation
 import SortgateCore
-import SortgateDevices
+import SortgateConfig
+import SortgateIngest
 import SortgateStore
 
 /// Replay of a capture file into SQLite, end to end: capture-line parsing, payload decoding,

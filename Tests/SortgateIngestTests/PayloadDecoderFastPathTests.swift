@@ -1,0 +1,460 @@
+import Foundation
+import SortgateConfig
+import SortgateCore
+import Testing
+
+@testable import SortgateIngest
+
+/// What one decode produced, comparable as a whole: the reads and summary, or the rejection.
+enum DecodeOutcome: Equatable, CustomStringConvertible {
+    case decoded([TagRead], DecodeSummary)
+    case rejected(PayloadRejection)
+
+    var description: String {
+        switch self {
+        case .decoded(let reads, let summary): "decoded \(summary) \(reads)"
+        case .rejected(let rejection): "rejected \(rejection)"
+        }
+    }
+}
+
+/// Runs the public `decode` (fast path first) and the tree path on the same message.
+enum FastPathDifferential {
+    static func viaDecode(
+        _ decoder: PayloadDecoder,
+        _ payload: [UInt8],
+        source: SourceID = SourceID(3),
+        seq: UInt64 = 9,
+        arrival: EventTime
+    ) -> DecodeOutcome {
+        var reads: [TagRead] = []
+        do throws(PayloadRejection) {
+            let summary = try decoder.decode(payload, source: source, seq: seq, arrival: arrival, into: &reads)
+            return .decoded(reads, summary)
+        } catch {
+            return .rejected(error)
+        }
+    }
+
+    static func viaTree(
+        _ decoder: PayloadDecoder,
+        _ payload: [UInt8],
+        source: SourceID = SourceID(3),
+        seq: UInt64 = 9,
+        arrival: EventTime
+    ) -> DecodeOutcome {
+        var reads: [TagRead] = []
+        let message = MessageStamp(source: source, seq: seq, arrival: arrival)
+        let result: Result<DecodeSummary, PayloadRejection> = payload.withUnsafeBytes { bytes in
+            Result { () throws(PayloadRejection) in
+                try decoder.decodeWithTree(bytes, message: message, into: &reads)
+            }
+        }
+        switch result {
+        case .success(let summary): return .decoded(reads, summary)
+        case .failure(let rejection): return .rejected(rejection)
+        }
+    }
+
+    /// Whether the fast path decoded the message by itself, without handing it to the tree path.
+    static func fastPathDecodes(_ decoder: PayloadDecoder, _ payload: [UInt8], arrival: EventTime) -> Bool {
+        var reads: [TagRead] = []
+        let message = MessageStamp(source: SourceID(3), seq: 9, arrival: arrival)
+        return payload.withUnsafeBytes { bytes in
+            (try? decoder.decodeFast(bytes, message: message, into: &reads)) != nil
+        }
+    }
+}
+
+/// The demo capture's lines, parsed by the owning parser.
+enum DemoCapture {
+    static let path: String = {
+        let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        return tests.appendingPathComponent("../../Tools/captures/demo.jsonl").standardizedFileURL.path
+    }()
+
+    static func records() throws -> [CaptureRecord] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return try text.split(separator: "\n").enumerated().map { index, line in
+            try CaptureRecord(jsonLine: Array(line.utf8), file: path, line: index + 1)
+        }
+    }
+
+    /// The demo readers' payload formats (Tools/captures/README.md).
+    static func format(of source: String) -> PayloadFormat {
+        source == "dock1-reader" || source == "chutes-b-reader" ? .impinjIoT : .zebraIoT
+    }
+}
+
+/// A small seeded generator (SplitMix64), so every run mutates the same way.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Seeded random mutations of JSON text: byte flips, truncations, deleted, duplicated and
+/// reordered members, replaced values (wrong types, nulls, huge and fractional numbers,
+/// escapes), inserted whitespace and escaped characters.
+enum JSONMutation {
+    static let replacementValues: [String] = [
+        "null", "true", "\"\"", "\"x\"", "0", "-0", "1", "2.0", "-57.25", "-56.5", "1e3", "65535", "65536", "-1",
+        "4294967295", "4294967296", "12345678901234567890", "18446744073709551615", "1.5", "[]", "{}", "[1,2]",
+        "{\"a\":1}", "\"SIMPLE\"", "\"custom\"", "\"heartbeat\"", "\"tagInventory\"", "\"overflow\"",
+        "\"tag\\u0049nventory\"", "\"2026-11-28T08:00:00Z\"", "\"2026-11-28T09:00:00.5+0100\"",
+        "\"1999-12-31T23:59:59Z\"",
+        "\"2030-01-01T00:00:00Z\"", "\"2026-11-28T08:00:00\"", "\"3034257BF7194E402C99A17A\"",
+        "\"3034257bf7194e402c99a17a\"",
+        "\"3034257BF7194E402C99A17\"", "\"MDT05OQMDkA2i57V\"", "\"MDT05OQMDkA2i57\"", "\"MDT05OQMDkA2i5==\"",
+        "\"A===\"",
+        "\"Zg\"", "\"é\"", "\"\\u00e9\"", "\"\\ud83d\\ude00\"", "0.1e-2", "-0.0", "123456789012345678",
+        "9007199254740993",
+        "-2147483648", "-2147483649", "21474836.47", "\"\\n\"",
+    ]
+
+    static let whitespace: [String] = [" ", "\n", "\t", "\r\n  "]
+
+    static func mutate(_ text: [UInt8], using generator: inout SeededGenerator) -> [UInt8] {
+        var bytes = text
+        let rounds = Int.random(in: 1...3, using: &generator)
+        for _ in 0..<rounds where !bytes.isEmpty {
+            switch Int.random(in: 0..<10, using: &generator) {
+            case 0:
+                let position = Int.random(in: 0..<bytes.count, using: &generator)
+                let choices: [UInt8] = [
+                    0x22, 0x5C, 0x2C, 0x3A, 0x7B, 0x7D, 0x5B, 0x5D, 0x20, 0x00, 0x0A, 0xC3, 0xFF, 0x41, 0x31,
+                ]
+                bytes[position] =
+                    Bool.random(using: &generator)
+                    ? choices.randomElement(using: &generator)! : UInt8.random(in: 0...255, using: &generator)
+            case 1:
+                bytes = Array(bytes.prefix(Int.random(in: 0..<bytes.count, using: &generator)))
+            case 2:
+                if let member = randomMember(bytes, using: &generator) {
+                    bytes.removeSubrange(member.withSeparator)
+                }
+            case 3:
+                if let member = randomMember(bytes, using: &generator) {
+                    bytes.insert(contentsOf: Array(",".utf8) + bytes[member.member], at: member.member.upperBound)
+                }
+            case 4:
+                // Moves a member to the front of its object.
+                if let member = randomMember(bytes, using: &generator), let open = member.objectStart {
+                    let moved = Array(bytes[member.member])
+                    bytes.removeSubrange(member.withSeparator)
+                    bytes.insert(contentsOf: moved + Array(",".utf8), at: open + 1)
+                }
+            case 5, 6:
+                if let value = randomValue(bytes, using: &generator) {
+                    let replacement = replacementValues.randomElement(using: &generator)!
+                    bytes.replaceSubrange(value, with: Array(replacement.utf8))
+                }
+            case 7:
+                let position = Int.random(in: 0...bytes.count, using: &generator)
+                bytes.insert(contentsOf: Array(whitespace.randomElement(using: &generator)!.utf8), at: position)
+            case 8:
+                // Escapes one letter inside a string (or wherever the letter is).
+                let letters = bytes.indices.filter { (0x61...0x7A).contains(bytes[$0]) }
+                if let position = letters.randomElement(using: &generator) {
+                    let escape = "\\u00" + String(bytes[position], radix: 16)
+                    bytes.replaceSubrange(position...position, with: Array(escape.utf8))
+                }
+            default:
+                // A non-ASCII letter in place of an ASCII one.
+                let letters = bytes.indices.filter { (0x61...0x7A).contains(bytes[$0]) }
+                if let position = letters.randomElement(using: &generator) {
+                    bytes.replaceSubrange(position...position, with: Array("ſ".utf8))
+                }
+            }
+        }
+        return bytes
+    }
+
+    struct Member {
+        var member: Range<Int>
+        var withSeparator: Range<Int>
+        var objectStart: Int?
+    }
+
+    /// A `"name":value` member found by bracket counting (strings are assumed to hold no brackets).
+    static func randomMember(_ bytes: [UInt8], using generator: inout SeededGenerator) -> Member? {
+        let starts = bytes.indices.filter { index in
+            index > 0 && bytes[index] == 0x22 && (bytes[index - 1] == 0x7B || bytes[index - 1] == 0x2C)
+        }
+        guard let start = starts.randomElement(using: &generator) else { return nil }
+        let end = valueEnd(bytes, from: start)
+        let separator = bytes[start - 1] == 0x2C ? (start - 1)..<end : start..<min(end + 1, bytes.count)
+        var depth = 0
+        var open: Int?
+        for index in stride(from: start - 1, through: 0, by: -1) {
+            if bytes[index] == 0x7D || bytes[index] == 0x5D { depth += 1 }
+            if bytes[index] == 0x7B || bytes[index] == 0x5B {
+                if depth == 0 {
+                    open = index
+                    break
+                }
+                depth -= 1
+            }
+        }
+        return Member(member: start..<end, withSeparator: separator, objectStart: open)
+    }
+
+    /// The value after a random `:`.
+    static func randomValue(_ bytes: [UInt8], using generator: inout SeededGenerator) -> Range<Int>? {
+        let colons = bytes.indices.filter { bytes[$0] == 0x3A && $0 > 0 && bytes[$0 - 1] == 0x22 }
+        guard let colon = colons.randomElement(using: &generator) else { return nil }
+        return (colon + 1)..<valueEnd(bytes, from: colon + 1)
+    }
+
+    /// Where the member or value starting at `from` ends: the `,`, `}` or `]` closing it.
+    static func valueEnd(_ bytes: [UInt8], from: Int) -> Int {
+        var depth = 0
+        var inString = false
+        var index = from
+        while index < bytes.count {
+            let byte = bytes[index]
+            if inString {
+                if byte == 0x5C {
+                    index += 1
+                } else if byte == 0x22 {
+                    inString = false
+                }
+            } else if byte == 0x22 {
+                inString = true
+            } else if byte == 0x7B || byte == 0x5B {
+                depth += 1
+            } else if byte == 0x7D || byte == 0x5D {
+                if depth == 0 { return index }
+                depth -= 1
+            } else if byte == 0x2C && depth == 0 {
+                return index
+            }
+            index += 1
+        }
+        return bytes.count
+    }
+}
+
+@Suite("PayloadDecoder fast path")
+struct PayloadDecoderFastPathTests {
+    @Test("every demo capture message decodes the same on the fast path as on the tree path, in both formats")
+    func demoCaptureIsIdentical() throws {
+        let records = try DemoCapture.records()
+        #expect(records.count == 6741)
+        let impinj = PayloadDecoder(format: .impinjIoT)
+        let zebra = PayloadDecoder(format: .zebraIoT)
+        var fastInOwnFormat = 0
+        var reads = 0
+        for record in records {
+            let payload = try #require(record.payload)
+            for decoder in [impinj, zebra] {
+                let fast = FastPathDifferential.viaDecode(decoder, payload, arrival: record.time)
+                let tree = FastPathDifferential.viaTree(decoder, payload, arrival: record.time)
+                #expect(fast == tree, "line at \(record.time) from \(record.source)")
+            }
+            let own = DemoCapture.format(of: record.source) == .impinjIoT ? impinj : zebra
+            // The fast path leaves exactly the messages with a rejection to the tree path.
+            let fast = FastPathDifferential.fastPathDecodes(own, payload, arrival: record.time)
+            let tree = FastPathDifferential.viaTree(own, payload, arrival: record.time)
+            var clean = false
+            if case .decoded(_, let summary) = tree, summary.rejected.isEmpty { clean = true }
+            #expect(fast == clean, "\(String(decoding: payload, as: UTF8.self))")
+            if fast { fastInOwnFormat += 1 }
+            if case .decoded(let decoded, _) = FastPathDifferential.viaDecode(own, payload, arrival: record.time) {
+                reads += decoded.count
+            }
+        }
+        // The demo holds five deliberately bad messages (Tools/captures/README.md).
+        #expect(fastInOwnFormat == records.count - 5)
+        #expect(reads > 7000)
+    }
+
+    @Test("the fixture payloads take the fast path and match the tree path")
+    func fixturesTakeTheFastPath() throws {
+        let cases: [(String, PayloadFormat, EventTime)] = [
+            ("impinj-tag-inventory.json", .impinjIoT, ReferenceArrival.impinj),
+            ("impinj-minimal.json", .impinjIoT, ReferenceArrival.impinj),
+            ("impinj-batch.json", .impinjIoT, ReferenceArrival.impinj),
+            ("zebra-simple.json", .zebraIoT, ReferenceArrival.zebra),
+            ("zebra-custom.json", .zebraIoT, ReferenceArrival.zebra),
+            ("zebra-array.json", .zebraIoT, ReferenceArrival.zebra),
+        ]
+        for (name, format, arrival) in cases {
+            let payload = try PayloadFixture.bytes(name)
+            let decoder = PayloadDecoder(format: format)
+            #expect(FastPathDifferential.fastPathDecodes(decoder, payload, arrival: arrival), "\(name)")
+            let fast = FastPathDifferential.viaDecode(decoder, payload, arrival: arrival)
+            #expect(fast == FastPathDifferential.viaTree(decoder, payload, arrival: arrival), "\(name)")
+            guard case .decoded(let reads, _) = fast else {
+                Issue.record("\(name) was rejected: \(fast)")
+                continue
+            }
+            #expect(!reads.isEmpty, "\(name)")
+        }
+    }
+
+    @Test("seeded random mutations of real messages decode the same on both paths", arguments: [1, 2, 3, 4])
+    func mutationsAreIdentical(seed: UInt64) throws {
+        let records = try DemoCapture.records()
+        var generator = SeededGenerator(state: seed)
+        let fixtures = try [
+            "impinj-tag-inventory.json", "impinj-minimal.json", "impinj-batch.json", "zebra-simple.json",
+            "zebra-custom.json", "zebra-array.json",
+        ].map { try PayloadFixture.bytes($0) }
+        let decoders = [
+            PayloadDecoder(format: .impinjIoT), PayloadDecoder(format: .zebraIoT),
+            PayloadDecoder(format: .impinjIoT, maxPayload: 300),
+        ]
+        var disagreements = 0
+        var fastDecoded = 0
+        var rejected = 0
+        let mutations = 2_000
+        for _ in 0..<mutations {
+            let base: [UInt8]
+            var arrival: EventTime
+            if Int.random(in: 0..<4, using: &generator) == 0 {
+                base = fixtures.randomElement(using: &generator)!
+                arrival = Bool.random(using: &generator) ? ReferenceArrival.impinj : ReferenceArrival.zebra
+            } else {
+                let record = records.randomElement(using: &generator)!
+                base = record.payload!
+                arrival = record.time
+            }
+            // Now and then an arrival that makes the reader's clock implausible.
+            if Int.random(in: 0..<10, using: &generator) == 0 {
+                arrival = arrival - .seconds(Int64.random(in: 86_000...90_000, using: &generator))
+            }
+            let payload = JSONMutation.mutate(base, using: &generator)
+            for decoder in decoders {
+                let fast = FastPathDifferential.viaDecode(decoder, payload, arrival: arrival)
+                let tree = FastPathDifferential.viaTree(decoder, payload, arrival: arrival)
+                if fast != tree {
+                    disagreements += 1
+                    Issue.record(
+                        "\(decoder.format) disagree on \(String(decoding: payload, as: UTF8.self)):\n fast \(fast)\n tree \(tree)"
+                    )
+                }
+                if FastPathDifferential.fastPathDecodes(decoder, payload, arrival: arrival) { fastDecoded += 1 }
+                if case .rejected = tree { rejected += 1 }
+            }
+        }
+        #expect(disagreements == 0)
+        // The mutations exercise both paths: many messages stay fast, many are rejected.
+        #expect(fastDecoded > mutations / 4)
+        #expect(rejected > mutations / 4)
+    }
+
+    @Test("seeded random mutations of generic-mapping messages decode the same on both paths", arguments: [5, 6])
+    func mappingMutationsAreIdentical(seed: UInt64) throws {
+        let cases: [(JSONFieldMapping, String)] = [
+            (
+                JSONFieldMapping(
+                    events: "/batch/tag reads",
+                    epc: "/tag/id",
+                    antenna: "/ant/port",
+                    rssi: "/rssi_dbm",
+                    rssiUnit: .dBm,
+                    time: "/ts",
+                    reads: "/n",
+                    eventNumber: "/seq"
+                ),
+                #"{"reader":{"name":"gate-7"},"batch":{"tag reads":[{"tag":{"id":"300000000000000000000001"},"#
+                    + #""ant":{"port":3},"rssi_dbm":-61.5,"ts":"2023-06-28T07:24:00.250Z","n":4,"seq":100},"#
+                    + #"{"tag":{"id":"e28068940000501200000002"},"ant":{"port":1},"rssi_dbm":-48,"#
+                    + #""ts":"2023-06-28T09:24:00.750+02:00","seq":101}]}}"#
+            ),
+            (
+                JSONFieldMapping(
+                    events: "/data/tags~1v2",
+                    epc: "/m~0n/epc",
+                    epcEncoding: .base64,
+                    antenna: "/meta/1/antenna",
+                    rssi: "/rssi~0cdbm",
+                    rssiUnit: .centiDbm,
+                    time: "/t",
+                    timeUnit: .milliseconds
+                ),
+                #"{"data":{"tags/v2":[{"m~n":{"epc":"MAAAAAAAAAAAAAAB"},"meta":[{"x":1},{"antenna":2}],"#
+                    + #""rssi~cdbm":-4410,"t":1687937040123},{"m~n":{"epc":"MAAAAAAAAAAAAAAC"},"t":1687937040123.25}]}}"#
+            ),
+            (
+                JSONFieldMapping(epc: "/epc", antenna: "/antenna", time: "/time", timeUnit: .seconds),
+                #"[{"epc":"300000000000000000000001","antenna":1,"time":1687937040.5},"#
+                    + #"{"epc":"300000000000000000000002","time":"2023-06-28T07:24:00Z"}]"#
+            ),
+            (JSONFieldMapping(epc: ""), #"["300000000000000000000001","300000000000000000000002"]"#),
+        ]
+        var generator = SeededGenerator(state: seed)
+        var fastDecoded = 0
+        let mutations = 1_500
+        for round in 0..<mutations {
+            let (mapping, message) = cases[round % cases.count]
+            let decoder = PayloadDecoder(format: .json(mapping))
+            let payload =
+                round < cases.count ? Array(message.utf8) : JSONMutation.mutate(Array(message.utf8), using: &generator)
+            let arrival = ReferenceArrival.impinj
+            let fast = FastPathDifferential.viaDecode(decoder, payload, arrival: arrival)
+            let tree = FastPathDifferential.viaTree(decoder, payload, arrival: arrival)
+            #expect(fast == tree, "\(String(decoding: payload, as: UTF8.self))")
+            if FastPathDifferential.fastPathDecodes(decoder, payload, arrival: arrival) {
+                fastDecoded += 1
+            } else if round < cases.count {
+                Issue.record("the unmutated message \(round) was left to the tree path")
+            }
+        }
+        #expect(fastDecoded > mutations / 5)
+    }
+
+    @Test("a fast-path message that turns out bad leaves the caller's reads untouched")
+    func rollbackOnFallback() throws {
+        // Two good reads, then an event with a bad antenna: the tree path keeps the good ones.
+        let payload = Array(
+            """
+            [{"type":"SIMPLE","data":{"idHex":"3034257BF7194E402C99A17A","antenna":1}},
+             {"type":"SIMPLE","data":{"idHex":"3034257BF7194E402C99A17B","antenna":2}},
+             {"type":"SIMPLE","data":{"idHex":"3034257BF7194E402C99A17C","antenna":"3"}}]
+            """.utf8
+        )
+        let decoder = PayloadDecoder(format: .zebraIoT)
+        var reads: [TagRead] = []
+        let summary = try decoder.decode(
+            payload,
+            source: SourceID(1),
+            seq: 1,
+            arrival: ReferenceArrival.zebra,
+            into: &reads
+        )
+        #expect(reads.map(\.antenna) == [1, 2])
+        #expect(summary.reads == 2)
+        #expect(summary.rejected.map(\.detail) == ["[2].data.antenna: expected an integer, got string \"3\""])
+    }
+
+    @Test("dBm fractions and integer edge values are read exactly as the tree path reads them")
+    func numbersMatch() throws {
+        let decoder = PayloadDecoder(format: .zebraIoT)
+        var generator = SeededGenerator(state: 99)
+        for _ in 0..<2_000 {
+            let whole = Int.random(in: -120...20, using: &generator)
+            let fraction = Int.random(in: 0..<100_000, using: &generator)
+            let digits = Int.random(in: 1...5, using: &generator)
+            let rssi = "\(whole).\(String(String(fraction).reversed()).prefix(digits))"
+            let payload = Array(
+                """
+                {"type":"CUSTOM","data":{"idHex":"E2801160600002054E2D7C1A","peakRssi":\(rssi),"reads":\(
+                    Int.random(in: 1...9, using: &generator)),"eventNum":\(UInt64.random(in: 0...999_999_999_999_999_999, using: &generator))}}
+                """.utf8
+            )
+            #expect(FastPathDifferential.fastPathDecodes(decoder, payload, arrival: ReferenceArrival.zebra))
+            #expect(
+                FastPathDifferential.viaDecode(decoder, payload, arrival: ReferenceArrival.zebra)
+                    == FastPathDifferential.viaTree(decoder, payload, arrival: ReferenceArrival.zebra),
+                "\(rssi)"
+            )
+        }
+    }
+}
