@@ -61,21 +61,37 @@ extension EventRing {
         )
     }
 
-    /// Writes one Modbus poll record of device `source` into the ring, waiting for room (polls
-    /// are few and small: they always use `block`).
+    /// Writes one Modbus poll into the ring as device `poll.source`, waiting for room (polls are
+    /// few and small: they always use `block`). The consumer decodes its registers once.
     @discardableResult
-    public func push(poll record: CaptureRecord, source: UInt16) -> PushResult {
-        guard let poll = record.modbus else { return .accepted }
-        let size = ModbusPollEncoding.size(of: poll)
+    public func push(poll: ModbusPollResult) -> PushResult {
+        let size = ModbusPollEncoding.size(of: poll.poll)
         return push(
-            source: source,
+            source: UInt16(poll.source.index),
             policy: .block,
             kind: .modbusPoll,
-            arrival: record.time,
+            arrival: poll.time,
             topic: UnsafeRawBufferPointer(start: nil, count: 0),
             bodyLength: size,
             originalLength: size
-        ) { ModbusPollEncoding.encode(poll, into: $0) }
+        ) { ModbusPollEncoding.encode(poll.poll, into: $0) }
+    }
+}
+
+/// One poll of one Modbus device as the poller hands it over: the device (its id in the site
+/// topology, and its name for logs and tests), the poll's start time, and the registers read or
+/// the errno name of the failure.
+public struct ModbusPollResult: Sendable, Hashable {
+    public var source: SourceID
+    public var device: String
+    public var time: EventTime
+    public var poll: CaptureRecord.ModbusPoll
+
+    public init(source: SourceID, device: String, time: EventTime, poll: CaptureRecord.ModbusPoll) {
+        self.source = source
+        self.device = device
+        self.time = time
+        self.poll = poll
     }
 }
 

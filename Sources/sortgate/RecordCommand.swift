@@ -48,7 +48,13 @@ struct RecordCommand: AsyncParsableCommand {
             sourceNames: site.devices.map(\.id),
             logger: logger
         )
-        let sources = try makeSources(site, ring: ring, logger: logger)
+        let sources: DeviceSources
+        do {
+            sources = try DeviceSources(config: site, topology: SiteTopology(config: site), ring: ring, logger: logger)
+        } catch {
+            printError("sortgate: \(error)")
+            throw ExitCode(2)
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: recorder)]
         services += sources.services
         if let duration {

@@ -17,8 +17,9 @@ struct EventRingPathTests {
 
     /// Pushes a record into the ring as the MQTT source or the Modbus poller does.
     func push(_ record: CaptureRecord, into ring: EventRing, source: UInt16) {
-        if record.modbus != nil {
-            #expect(ring.push(poll: record, source: source) == .accepted)
+        if let poll = record.modbus {
+            let result = ModbusPollResult(source: SourceID(rawValue: source), device: record.source, time: record.time, poll: poll)
+            #expect(ring.push(poll: result) == .accepted)
             return
         }
         var topic = record.topic ?? ""
@@ -99,12 +100,13 @@ struct EventRingPathTests {
             CaptureRecord.ModbusPoll(table: "coil", address: 3, registers: nil, error: "ETIMEDOUT"),
         ]
         for (index, poll) in polls.enumerated() {
-            let record = CaptureRecord(
+            let result = ModbusPollResult(
+                source: SourceID(1),
+                device: "t",
                 time: EventTime(seconds: 1_800_000_000 + Int64(index)),
-                source: "t",
-                modbus: poll
+                poll: poll
             )
-            #expect(ring.push(poll: record, source: 1) == .accepted)
+            #expect(ring.push(poll: result) == .accepted)
         }
         var out: [CaptureRecord.ModbusPoll] = []
         var times: [EventTime] = []

@@ -9,75 +9,53 @@ import SortgateMQTT
 import SortgateStore
 import SortgateTestSupport
 
-/// A live gateway in the test process, wired exactly as `sortgate run` wires it: MQTT sources →
-/// event ring → pipeline service → sink, in one service group.
-final class LiveGateway: @unchecked Sendable {
-    // @unchecked: the fields are set in init and only read afterwards.
-    let config: SiteConfig
-    let store: SQLiteStore
-    let ring: EventRing
-    let pipeline: PipelineService
-    let sources: [MQTTSource]
-    let poller: ModbusPoller?
+/// The `Gateway` that `sortgate run` runs, running in the test process until `stop()`, with the
+/// helpers the live tests wait on. No wiring of its own: only options (a small ring, a slow sink,
+/// a recording) differ from the command's.
+final class LiveGateway: Sendable {
+    let gateway: Gateway
+    private let running: Task<Void, any Error>
     private let group: ServiceGroup
-    private var running: Task<Void, any Error>!
 
     init(
         config: SiteConfig,
-        sink: ((SQLiteStore) -> any FactSink)? = nil,
-        ring ringConfiguration: EventRing.Configuration? = nil,
+        sink: (@Sendable (SQLiteStore) -> any FactSink)? = nil,
+        ring: EventRing.Configuration? = nil,
         record: String? = nil,
         idleAdvanceAfter: Duration = .seconds(60)
     ) throws {
-        self.config = config
-        guard case .sqlite(let path) = config.database else { fatalError("tests use SQLite") }
-        store = try SQLiteStore(path: path, zoneNames: config.zones.map(\.name), sourceNames: config.devices.map(\.id))
-        ring = EventRing.live(configuration: ringConfiguration ?? config.ring, sources: config.devices.count)
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .warning
-        let writer = LiveSinkWriter(writingTo: sink?(store) ?? store, logger: logger)
-        let session = IngestSession(topology: SiteTopology(config: config), sink: writer)
-        pipeline = PipelineService(
-            session: session,
-            ring: ring,
-            writer: writer,
-            recorder: try record.map { try CaptureWriter(path: $0) },
-            idleAdvanceAfter: idleAdvanceAfter,
+        gateway = try Gateway(
+            config: config,
+            options: Gateway.Options(
+                record: record,
+                ring: ring,
+                idleAdvanceAfter: idleAdvanceAfter,
+                statusInterval: nil,
+                wrapSink: sink
+            ),
             logger: logger
         )
-        sources = try MQTTSource.make(config: config, ring: ring, logger: logger)
-        let hasModbus = config.devices.contains { if case .modbus = $0.connection { true } else { false } }
-        let ring = ring
-        let sourceIDs = Dictionary(uniqueKeysWithValues: config.devices.enumerated().map { ($1.id, UInt16($0)) })
-        poller =
-            hasModbus
-            ? ModbusPoller(config: config, logger: logger) { record in
-                if let source = sourceIDs[record.source] { ring.push(poll: record, source: source) }
-            } : nil
-        group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: pipeline)] + sources.map { .init(service: $0) }
-                    + (poller.map { [.init(service: $0)] } ?? []),
-                logger: logger
-            )
-        )
+        group = ServiceGroup(configuration: .init(services: [.init(service: gateway)], logger: logger))
         running = Task { [group] in try await group.run() }
     }
 
+    var config: SiteConfig { gateway.config }
+    var store: SQLiteStore { gateway.store }
+    var ring: EventRing { gateway.ring }
+    var pipeline: PipelineService { gateway.pipeline }
+    var sources: [MQTTSource] { gateway.sources.mqtt }
+
     /// Waits until every source is connected and subscribed.
     func waitUntilSubscribed() async throws {
-        let subscriptions = config.devices.count
-        let ready = await eventually(timeout: .seconds(15)) {
-            sources.allSatisfy { $0.isConnected }
-                && sources.reduce(0) { $0 + $1.statistics.subscriptionsGranted }
-                    >= subscriptions
-        }
+        let ready = await eventually(timeout: .seconds(15)) { gateway.isSubscribed }
         if !ready { throw TestSupportError("gateway did not connect and subscribe within 15 s") }
     }
 
     /// Waits until the pipeline has processed `count` messages (good or bad).
     func waitForMessages(_ count: UInt64, timeout: Duration = .seconds(60)) async -> Bool {
-        await eventually(timeout: timeout) { pipeline.status.session.messages >= count }
+        await eventually(timeout: timeout) { gateway.pipeline.status.session.messages >= count }
     }
 
     /// Graceful shutdown: sources stop, the ring drains, the last batch is written.

@@ -10,7 +10,7 @@ import Testing
 /// Collects what a poller's sink receives, with the monotonic instant each record arrived.
 final class RecordCollector: Sendable {
     struct Arrival: Sendable {
-        var record: CaptureRecord
+        var record: ModbusPollResult
         var instant: ContinuousClock.Instant
     }
 
@@ -24,7 +24,7 @@ final class RecordCollector: Sendable {
     }
 
     func records(from source: String) -> [Arrival] {
-        arrivals.withLock { $0.filter { $0.record.source == source } }
+        arrivals.withLock { $0.filter { $0.record.device == source } }
     }
 }
 
@@ -114,13 +114,13 @@ struct ModbusPollerTests {
             #expect(statistics.polls >= 20)
             #expect(statistics.latency.count == statistics.polls)
             #expect(statistics.latency.maximum! < .milliseconds(100))
-            #expect(arrivals.allSatisfy { $0.record.modbus?.table == "input" && $0.record.modbus?.address == 1 })
+            #expect(arrivals.allSatisfy { $0.record.poll.table == "input" && $0.record.poll.address == 1 })
         }
         let chilled = collector.records(from: "chilled").map(\.record)
-        #expect(chilled.first?.modbus?.registers == [40, 625])
-        #expect(xyMD02Profile.readings(from: chilled.first!.modbus!).map(\.value) == [4.0, 62.5])
+        #expect(chilled.first?.poll.registers == [40, 625])
+        #expect(xyMD02Profile.readings(from: chilled.first!.poll).map(\.value) == [4.0, 62.5])
         let freezer = collector.records(from: "freezer").map(\.record)
-        #expect(xyMD02Profile.readings(from: freezer.last!.modbus!).map(\.value) == [-20.0, 45.0])
+        #expect(xyMD02Profile.readings(from: freezer.last!.poll).map(\.value) == [-20.0, 45.0])
         let now = EventTime.wallClockNow()
         #expect(chilled.allSatisfy { $0.time <= now })
 
@@ -128,17 +128,17 @@ struct ModbusPollerTests {
         #expect(Set(slow.failures.keys) == [.timeout])
         #expect(slow.failedPolls == slow.polls)
         #expect(slow.lastError?.errnoName == "ETIMEDOUT")
-        #expect(collector.records(from: "slow").allSatisfy { $0.record.modbus?.error == "ETIMEDOUT" })
+        #expect(collector.records(from: "slow").allSatisfy { $0.record.poll.error == "ETIMEDOUT" })
 
         let exceptions = try #require(poller.statistics(device: "refusing-exceptions"))
         #expect(exceptions.failures(.exception(.illegalDataAddress)) >= 2)
         #expect(Set(exceptions.failures.keys) == [.exception(.illegalDataAddress)])
-        #expect(collector.records(from: "refusing-exceptions").allSatisfy { $0.record.modbus?.error == "EMBXILADD" })
+        #expect(collector.records(from: "refusing-exceptions").allSatisfy { $0.record.poll.error == "EMBXILADD" })
 
         let unreachable = try #require(poller.statistics(device: "unreachable"))
         #expect(unreachable.failures(.connection) >= 2)
         #expect(Set(unreachable.failures.keys) == [.connection])
-        let unreachableErrors = collector.records(from: "unreachable").compactMap { $0.record.modbus?.error }
+        let unreachableErrors = collector.records(from: "unreachable").compactMap { $0.record.poll.error }
         #expect(unreachableErrors.first == "ECONNREFUSED")
         #expect(Set(unreachableErrors).isSubset(of: ["ECONNREFUSED", "ENOTCONN"]))
         // Backing off: far fewer polls than the healthy devices got in the same time.
@@ -181,21 +181,21 @@ struct ModbusPollerTests {
             #expect(polled)
             simulator.stop()
             let failing = await eventually {
-                collector.records(from: "coldroom-a-t1").contains { $0.record.modbus?.error != nil }
+                collector.records(from: "coldroom-a-t1").contains { $0.record.poll.error != nil }
             }
             #expect(failing)
             try await simulator.restart()
             let recovered = await eventually {
                 poller.statistics(device: "coldroom-a-t1")?.consecutiveFailures == 0
-                    && collector.records(from: "coldroom-a-t1").last?.record.modbus?.registers != nil
+                    && collector.records(from: "coldroom-a-t1").last?.record.poll.registers != nil
             }
             #expect(recovered)
         }
         let records = collector.records(from: "coldroom-a-t1").map(\.record)
-        let errors = records.compactMap { $0.modbus?.error }
+        let errors = records.compactMap { $0.poll.error }
         #expect(!errors.isEmpty)
         #expect(Set(errors).isSubset(of: ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTCONN"]))
-        #expect(records.last?.modbus?.registers == [35, 600])
+        #expect(records.last?.poll.registers == [35, 600])
         let statistics = try #require(poller.statistics(device: "coldroom-a-t1"))
         #expect(statistics.polls == records.count)
         #expect(statistics.failedPolls == errors.count)
@@ -237,8 +237,8 @@ struct ModbusPollerTests {
         #expect(stopped.duration(to: .now) < .seconds(1))
         let a = collector.records(from: "a")
         let b = collector.records(from: "b")
-        #expect(a.allSatisfy { $0.record.modbus?.registers == [25, 100] })
-        #expect(b.allSatisfy { $0.record.modbus?.registers == [75, 200] })
+        #expect(a.allSatisfy { $0.record.poll.registers == [25, 100] })
+        #expect(b.allSatisfy { $0.record.poll.registers == [75, 200] })
         // About three polls of "a" per poll of "b".
         #expect(a.count >= 2 * b.count)
         let statistics = poller.statistics

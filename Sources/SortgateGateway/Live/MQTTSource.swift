@@ -5,7 +5,7 @@ public import ServiceLifecycle
 public import SortgateCore
 public import SortgateMQTT
 public import SortgateConfig
-import SortgateIngest
+public import SortgateIngest
 
 /// The MQTT devices of one broker: one `MQTTClient` subscribed to every device topic at its
 /// QoS, copying each message (arrival time, device, topic and payload bytes as received) straight
@@ -24,12 +24,14 @@ public final class MQTTSource: Service, @unchecked Sendable {
     struct Route: Sendable {
         var filter: MQTTTopicFilter
         var device: String
-        /// The device's index in the config (its ring source id).
+        /// The device's id in the site topology (its ring source id).
         var source: UInt16
         var policy: EventRing.Policy
     }
 
     public let broker: BrokerConfig
+    /// The distinct topic filters this source subscribes to.
+    public let subscriptionCount: Int
     private let routes: [Route]
     private let ring: EventRing
     private let logger: Logger
@@ -41,18 +43,25 @@ public final class MQTTSource: Service, @unchecked Sendable {
         public var description: String
     }
 
-    /// Sources for every broker that has MQTT devices.
-    public static func make(config: SiteConfig, ring: EventRing, logger: Logger) throws -> [MQTTSource] {
+    /// Sources for every broker that has MQTT devices, each device identified by its id in `topology`.
+    public static func make(
+        config: SiteConfig,
+        topology: SiteTopology,
+        ring: EventRing,
+        logger: Logger
+    ) throws -> [MQTTSource] {
         var routesByBroker: [String: [Route]] = [:]
         var brokerOrder: [String] = []
-        for (index, device) in config.devices.enumerated() {
-            guard case .mqtt(let mqtt) = device.connection else { continue }
+        for device in config.devices {
+            guard case .mqtt(let mqtt) = device.connection, let source = topology.source(named: device.id) else {
+                continue
+            }
             if routesByBroker[mqtt.broker] == nil { brokerOrder.append(mqtt.broker) }
             routesByBroker[mqtt.broker, default: []].append(
                 Route(
                     filter: MQTTTopicFilter(mqtt.topic),
                     device: device.id,
-                    source: UInt16(index),
+                    source: UInt16(source.index),
                     policy: mqtt.onFull.ringPolicy
                 )
             )
@@ -94,6 +103,7 @@ public final class MQTTSource: Service, @unchecked Sendable {
             if merged[filter] == nil { order.append(filter) }
             merged[filter] = max(merged[filter] ?? 0, qos)
         }
+        subscriptionCount = order.count
         let configuration: MQTTClient.Configuration
         do {
             configuration = try broker.clientConfiguration(

@@ -1,12 +1,13 @@
 public import Logging
 public import ServiceLifecycle
-import SortgateCore
+public import SortgateCore
 public import SortgateModbus
 import Synchronization
 public import SortgateConfig
 public import SortgateIngest
 
-/// Polls the Modbus devices of a site and hands every poll to a sink as a `CaptureRecord`: one record
+/// Polls the Modbus devices of a site and hands every poll to a sink as a `ModbusPollResult` (the
+/// device's id in the site topology; `Gateway` writes it straight into the event ring): one result
 /// per read request, with the registers read, or with `error` = the errno name when it failed
 /// (`ETIMEDOUT`, `EMBXILADD`, `ECONNREFUSED`, …). Every record of one poll carries the poll's start
 /// time (a Modbus reading's time is its poll time).
@@ -39,8 +40,8 @@ public import SortgateIngest
 /// `run()` starts one thread per line, waits for graceful shutdown (or cancellation), stops the
 /// threads (each finishes the request in flight, at most one response timeout) and waits for them.
 public final class ModbusPoller: Service, Sendable {
-    /// Receives each poll's records, on the line's thread.
-    public typealias Sink = @Sendable (CaptureRecord) -> Void
+    /// Receives each poll's results, on the line's thread.
+    public typealias Sink = @Sendable (ModbusPollResult) -> Void
 
     /// Tuning shared by every line; the defaults suit a site.
     public struct Options: Sendable, Hashable {
@@ -65,6 +66,7 @@ public final class ModbusPoller: Service, Sendable {
     /// One device as the poller sees it.
     struct PolledDevice: Sendable {
         let id: String
+        let source: SourceID
         let unit: Int
         let period: Duration
         let timeout: Duration
@@ -84,17 +86,37 @@ public final class ModbusPoller: Service, Sendable {
     private let counters: Mutex<[String: ModbusDeviceStatistics]>
     private let started = Mutex(false)
 
-    /// A poller for the Modbus devices of `config` (its MQTT devices are not its business).
-    public convenience init(config: SiteConfig, options: Options = Options(), logger: Logger, sink: @escaping Sink) {
-        self.init(devices: config.devices, options: options, logger: logger, sink: sink)
+    /// A poller for the Modbus devices of `config` (its MQTT devices are not its business), each
+    /// identified by its id in `topology`.
+    public convenience init(
+        config: SiteConfig,
+        topology: SiteTopology,
+        options: Options = Options(),
+        logger: Logger,
+        sink: @escaping Sink
+    ) {
+        self.init(
+            devices: config.devices,
+            sources: config.devices.map { topology.source(named: $0.id)! },
+            options: options,
+            logger: logger,
+            sink: sink
+        )
     }
 
     /// A poller for the Modbus devices among `devices`, in order; devices on the same connection
-    /// share a line.
-    public init(devices: [DeviceConfig], options: Options = Options(), logger: Logger, sink: @escaping Sink) {
+    /// share a line. `sources` are the devices' ids (default: their index in `devices`, which is
+    /// what `SiteTopology` gives a site's devices).
+    public init(
+        devices: [DeviceConfig],
+        sources: [SourceID]? = nil,
+        options: Options = Options(),
+        logger: Logger,
+        sink: @escaping Sink
+    ) {
         var lines: [Line] = []
         var lineIndex: [String: Int] = [:]
-        for device in devices {
+        for (index, device) in devices.enumerated() {
             guard case .modbus(let modbus) = device.connection else {
                 continue
             }
@@ -108,6 +130,7 @@ public final class ModbusPoller: Service, Sendable {
             }
             let polled = PolledDevice(
                 id: device.id,
+                source: sources?[index] ?? SourceID(index),
                 unit: modbus.unit,
                 period: modbus.poll,
                 timeout: modbus.timeout,
@@ -247,10 +270,11 @@ extension ModbusPoller {
                         timeout: device.timeout
                     )
                     sink(
-                        CaptureRecord(
+                        ModbusPollResult(
+                            source: device.source,
+                            device: device.id,
                             time: pollTime,
-                            source: device.id,
-                            modbus: CaptureRecord.ModbusPoll(
+                            poll: CaptureRecord.ModbusPoll(
                                 table: table.rawValue,
                                 address: request.address,
                                 registers: values
@@ -262,10 +286,11 @@ extension ModbusPoller {
                     error.device = device.id
                     failures.append(error)
                     sink(
-                        CaptureRecord(
+                        ModbusPollResult(
+                            source: device.source,
+                            device: device.id,
                             time: pollTime,
-                            source: device.id,
-                            modbus: CaptureRecord.ModbusPoll(
+                            poll: CaptureRecord.ModbusPoll(
                                 table: table.rawValue,
                                 address: request.address,
                                 error: error.errnoName

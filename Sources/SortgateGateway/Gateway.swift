@@ -1,0 +1,238 @@
+public import Logging
+public import ServiceLifecycle
+public import SortgateConfig
+public import SortgateCore
+public import SortgateIngest
+public import SortgateStore
+
+/// The live gateway of one site, wired in one place: the event ring, the device sources (MQTT and
+/// Modbus) writing into it, the pipeline service consuming it, the sink writer committing to
+/// SQLite, the alert delivery, the state restored from the previous run, the manifest reloader,
+/// an optional capture recorder and the status line.
+///
+/// `sortgate run` builds one from the site config and runs it; the integration tests and the live
+/// benchmark run the very same type. It is a `Service` (as Hummingbird's `Application` is): its
+/// parts run in a `ServiceGroup` of their own, which follows the graceful shutdown of whatever
+/// runs the gateway. More services (an HTTP server, a PostgreSQL shipper) join through
+/// `Options.services`.
+///
+/// ## Order
+/// Services start in this order and stop in reverse: the pipeline (the ring's consumer), alert
+/// delivery, the extra services, the MQTT sources, the Modbus poller, the status reporter. So on
+/// SIGTERM the sources stop first, then the pipeline drains the ring and writes the last batch,
+/// then exits. Alert delivery stops before the final flush: that loses nothing, since every
+/// alert's outbox rows are written with its batch and stay until acknowledged; the next run
+/// delivers them.
+public final class Gateway: Service, Sendable {
+    /// What a gateway does beyond the site config; the defaults are `sortgate run`'s.
+    public struct Options: Sendable {
+        /// Also append every raw message to this capture file.
+        public var record: String?
+        /// The ring's size; nil for the config's `ring` section.
+        public var ring: EventRing.Configuration?
+        /// How often the pipeline writes a batch while messages flow.
+        public var flushInterval: Duration
+        /// Without messages for this long, the event-time clock advances by itself.
+        public var idleAdvanceAfter: Duration
+        /// Deliver the alert outbox to the configured routes (`alerts.mqtt`, `alerts.webhook`).
+        public var deliverAlerts: Bool
+        /// Log a status line this often; nil for the config's `status_interval`.
+        public var statusInterval: Duration?
+        /// Wraps the SQLite store before the pipeline writes to it (tests inject slow or failing sinks).
+        public var wrapSink: (@Sendable (SQLiteStore) -> any FactSink)?
+        /// Services run with the gateway's own, after alert delivery and before the sources.
+        public var services: [ServiceGroupConfiguration.ServiceConfiguration]
+
+        public init(
+            record: String? = nil,
+            ring: EventRing.Configuration? = nil,
+            flushInterval: Duration = .milliseconds(100),
+            idleAdvanceAfter: Duration = .seconds(1),
+            deliverAlerts: Bool = true,
+            statusInterval: Duration? = nil,
+            wrapSink: (@Sendable (SQLiteStore) -> any FactSink)? = nil,
+            services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        ) {
+            self.record = record
+            self.ring = ring
+            self.flushInterval = flushInterval
+            self.idleAdvanceAfter = idleAdvanceAfter
+            self.deliverAlerts = deliverAlerts
+            self.statusInterval = statusInterval
+            self.wrapSink = wrapSink
+            self.services = services
+        }
+    }
+
+    /// Why a gateway could not be built; `description` says what to do about it.
+    public struct SetupError: Error, CustomStringConvertible {
+        public enum Kind: Sendable {
+            /// The config cannot be run as it is (a broker name, a password file, PostgreSQL).
+            case config
+            /// The database or the capture file could not be opened.
+            case storage
+        }
+        public var kind: Kind
+        public var description: String
+    }
+
+    public let config: SiteConfig
+    public let topology: SiteTopology
+    public let store: SQLiteStore
+    public let ring: EventRing
+    public let writer: LiveSinkWriter
+    public let pipeline: PipelineService
+    public let sources: DeviceSources
+    public let alertDelivery: AlertDeliveryService?
+    private let group: ServiceGroup
+    private let logger: Logger
+
+    /// Builds the gateway of `config`: opens the database, restores the inventory and journeys of
+    /// the previous run, and sets up every source and route. Nothing runs until `run()`.
+    public init(config: SiteConfig, options: Options = Options(), logger: Logger) throws(SetupError) {
+        self.config = config
+        self.logger = logger
+        topology = SiteTopology(config: config)
+        store = try Self.openStore(config, deliveringAlerts: options.deliverAlerts)
+        ring = EventRing.live(configuration: options.ring ?? config.ring, sources: config.devices.count)
+        // SQLite commits on its own thread while the pipeline goes on consuming the ring.
+        writer = LiveSinkWriter(writingTo: options.wrapSink?(store) ?? store, logger: logger)
+        let session = IngestSession(topology: topology, sink: writer)
+        // Manifests are loaded at the first flush, and again whenever `manifest import` changes them.
+        let manifests = ManifestReloader(store: store, topology: topology)
+        session.manifestUpdates = { manifests.poll() }
+        try Self.restore(session, from: store, config: config, logger: logger)
+        var recorder: CaptureWriter?
+        if let path = options.record {
+            do {
+                recorder = try CaptureWriter(path: path)
+            } catch {
+                throw SetupError(kind: .storage, description: "cannot create capture '\(path)': \(error)")
+            }
+        }
+        pipeline = PipelineService(
+            session: session,
+            ring: ring,
+            writer: writer,
+            recorder: recorder,
+            flushInterval: options.flushInterval,
+            idleAdvanceAfter: options.idleAdvanceAfter,
+            logger: logger
+        )
+        do {
+            sources = try DeviceSources(config: config, topology: topology, ring: ring, logger: logger)
+            alertDelivery =
+                options.deliverAlerts ? try AlertDeliveryService.make(config: config, store: store, logger: logger) : nil
+        } catch {
+            throw SetupError(kind: .config, description: "\(error)")
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: pipeline)]
+        if let alertDelivery { services.append(.init(service: alertDelivery)) }
+        services += options.services
+        services += sources.services
+        if let interval = options.statusInterval ?? config.statusInterval {
+            let line: @Sendable () -> String = { [pipeline, sources, ring] in
+                Self.statusLine(pipeline: pipeline, sources: sources, ring: ring)
+            }
+            services.append(.init(service: StatusReporter(interval: interval, logger: logger, line: line)))
+        }
+        group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
+    }
+
+    /// Runs every part until graceful shutdown of the task running the gateway (SIGTERM in
+    /// `sortgate run`), or until one part fails; then stops them in reverse order.
+    public func run() async throws {
+        logger.info(
+            "sortgate running",
+            metadata: [
+                "site": "\(config.site)", "devices": "\(config.devices.count)", "brokers": "\(sources.mqtt.count)",
+                "modbus_connections": "\(sources.modbus?.connections.count ?? 0)",
+                "database": "\(config.database)",
+            ]
+        )
+        try await group.run()
+        logger.info("sortgate stopped: \(statusLine)")
+    }
+
+    /// One line saying how the gateway is doing (the periodic status line and the last log line).
+    public var statusLine: String {
+        Self.statusLine(pipeline: pipeline, sources: sources, ring: ring)
+    }
+
+    /// True when every broker is connected and has granted every subscription.
+    public var isSubscribed: Bool { sources.isSubscribed }
+
+    // MARK: - Building
+
+    /// Opens the configured SQLite database for writing.
+    ///
+    /// With `deliveringAlerts`, every alert transition also gets an outbox row per configured route.
+    public static func openStore(_ config: SiteConfig, deliveringAlerts: Bool) throws(SetupError) -> SQLiteStore {
+        switch config.database {
+        case .sqlite(let path):
+            do {
+                return try SQLiteStore(
+                    path: path,
+                    zoneNames: config.zones.map(\.name),
+                    sourceNames: config.devices.map(\.id),
+                    quarantineLimit: config.quarantineLimit,
+                    alertRoutes: deliveringAlerts ? AlertDeliveryService.routeNames(config.alerts) : []
+                )
+            } catch {
+                throw SetupError(kind: .storage, description: "\(error)")
+            }
+        case .postgres(let url):
+            throw SetupError(
+                kind: .config,
+                description: "database '\(url)': PostgreSQL is not supported by this build; use `sqlite: PATH`"
+            )
+        }
+    }
+
+    /// Gives `session` the inventory and container journeys the database holds.
+    static func restore(
+        _ session: IngestSession,
+        from store: SQLiteStore,
+        config: SiteConfig,
+        logger: Logger
+    ) throws(SetupError) {
+        do {
+            let saved = try store.inventoryEntries(zoneNames: config.zones.map(\.name))
+            session.restore(saved.entries)
+            session.restoreJourneys(try store.transportJourneys(zoneNames: config.zones.map(\.name)))
+            let present = saved.entries.filter { $0.status == .present }.count
+            logger.info(
+                "restored the inventory of the previous run",
+                metadata: ["epcs": "\(saved.entries.count)", "present": "\(present)", "skipped": "\(saved.skipped)"]
+            )
+            if saved.skipped > 0 {
+                logger.warning(
+                    "\(saved.skipped) inventory rows name zones no longer in the config; they are not tracked"
+                )
+            }
+        } catch {
+            throw SetupError(kind: .storage, description: "cannot restore the previous run's state: \(error)")
+        }
+    }
+
+    static func statusLine(pipeline: PipelineService, sources: DeviceSources, ring: EventRing) -> String {
+        let status = pipeline.status
+        let brokers = sources.brokersConnected
+        let reconnects = sources.mqtt.reduce(0) { $0 + $1.reconnects }
+        let failedPolls = status.sources.reduce(0) { $0 + $1.failedPolls }
+        let depth = ring.depth
+        return "messages \(status.session.messages) (rejected \(status.session.rejectedTotal)), "
+            + "reads \(status.totals.tagEvents), arrivals \(status.totals.arrivals), moves \(status.totals.moves), "
+            + "departures \(status.totals.departures), present \(status.present), "
+            + (sources.modbus == nil
+                ? "" : "sensor readings \(status.totals.sensorReadings), failed polls \(failedPolls), ")
+            + "brokers connected \(brokers.connected)/\(brokers.total), reconnects \(reconnects), "
+            + "dropped \(ring.droppedTotal), ring \(depth.current)/\(ring.slots) slots (max \(depth.highWater))"
+            + (status.commitLatency.count > 0
+                ? ", arrival→commit p50 \(status.commitLatency.percentile(0.5) / 1000) ms "
+                    + "p99 \(status.commitLatency.percentile(0.99) / 1000) ms" : "")
+            + (status.recorded > 0 ? ", recorded \(status.recorded)" : "")
+            + (status.refusedReads > 0
+                ? ", refused reads \(status.refusedReads) (tracker full: raise dedup.max_tags)" : "")
+    }
+}
