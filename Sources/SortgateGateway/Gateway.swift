@@ -30,10 +30,13 @@ public final class Gateway: Service, Sendable {
         public var record: String?
         /// The ring's size; nil for the config's `ring` section.
         public var ring: EventRing.Configuration?
-        /// How often the pipeline writes a batch while messages flow.
-        public var flushInterval: Duration
+        /// When the pipeline writes a batch.
+        public var flushPolicy: FlushPolicy
         /// Without messages for this long, the event-time clock advances by itself.
         public var idleAdvanceAfter: Duration
+        /// On stop, how long a failing database write is retried before it is given up (so that
+        /// a stop ends before a service manager's kill timeout).
+        public var stopTimeout: Duration
         /// Deliver the alert outbox to the configured routes (`alerts.mqtt`, `alerts.webhook`).
         public var deliverAlerts: Bool
         /// Log a status line this often; nil for the config's `status_interval`.
@@ -46,8 +49,9 @@ public final class Gateway: Service, Sendable {
         public init(
             record: String? = nil,
             ring: EventRing.Configuration? = nil,
-            flushInterval: Duration = .milliseconds(100),
+            flushPolicy: FlushPolicy = .live,
             idleAdvanceAfter: Duration = .seconds(1),
+            stopTimeout: Duration = .seconds(10),
             deliverAlerts: Bool = true,
             statusInterval: Duration? = nil,
             wrapSink: (@Sendable (SQLiteStore) -> any FactSink)? = nil,
@@ -55,8 +59,9 @@ public final class Gateway: Service, Sendable {
         ) {
             self.record = record
             self.ring = ring
-            self.flushInterval = flushInterval
+            self.flushPolicy = flushPolicy
             self.idleAdvanceAfter = idleAdvanceAfter
+            self.stopTimeout = stopTimeout
             self.deliverAlerts = deliverAlerts
             self.statusInterval = statusInterval
             self.wrapSink = wrapSink
@@ -80,7 +85,7 @@ public final class Gateway: Service, Sendable {
     public let topology: SiteTopology
     public let store: SQLiteStore
     public let ring: EventRing
-    public let writer: LiveSinkWriter
+    public let writer: BatchWriter
     public let pipeline: PipelineService
     public let sources: DeviceSources
     public let alertDelivery: AlertDeliveryService?
@@ -96,7 +101,7 @@ public final class Gateway: Service, Sendable {
         store = try Self.openStore(config, deliveringAlerts: options.deliverAlerts)
         ring = EventRing.live(configuration: options.ring ?? config.ring, sources: config.devices.count)
         // SQLite commits on its own thread while the pipeline goes on consuming the ring.
-        writer = LiveSinkWriter(writingTo: options.wrapSink?(store) ?? store, logger: logger)
+        writer = BatchWriter(writingTo: options.wrapSink?(store) ?? store, logger: logger)
         let session = IngestSession(topology: topology, sink: writer)
         // Manifests are loaded at the first flush, and again whenever `manifest import` changes them.
         let manifests = ManifestReloader(store: store, topology: topology)
@@ -115,8 +120,9 @@ public final class Gateway: Service, Sendable {
             ring: ring,
             writer: writer,
             recorder: recorder,
-            flushInterval: options.flushInterval,
+            flushPolicy: options.flushPolicy,
             idleAdvanceAfter: options.idleAdvanceAfter,
+            stopTimeout: options.stopTimeout,
             logger: logger
         )
         do {

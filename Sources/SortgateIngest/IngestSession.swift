@@ -51,9 +51,6 @@ public final class IngestSession {
     /// manifest is loaded once, by `loadManifest`.
     public var manifestUpdates: (() -> [ManifestContainer]?)?
 
-    /// Flush once this many messages were ingested since the last batch.
-    public var messagesPerBatch = 8192
-
     public let topology: SiteTopology
     public private(set) var pipeline: Pipeline
     public private(set) var counters = Counters()
@@ -85,9 +82,8 @@ public final class IngestSession {
 
     /// Processes one recorded message (a capture line, or a test's message): exactly
     /// `ingest(_: RawMessage)` on the record's bytes, borrowed in place. A record naming no
-    /// device of the site is rejected (`unknown-source`). Writes a batch when enough messages
-    /// accumulated.
-    public func ingest(_ record: CaptureRecord) throws {
+    /// device of the site is rejected (`unknown-source`).
+    public func ingest(_ record: CaptureRecord) {
         guard let source = topology.source(named: record.source) else {
             counters.messages += 1
             messagesSinceFlush += 1
@@ -103,37 +99,35 @@ public final class IngestSession {
                     payload: record.payload ?? []
                 )
             )
-            if messagesSinceFlush >= messagesPerBatch { try flush(periodic: true) }
             return
         }
         guard var topic = record.topic else {
-            try ingest(record, source: source, topic: nil)
+            ingest(record, source: source, topic: nil)
             return
         }
-        try topic.withUTF8 { try ingest(record, source: source, topic: UnsafeRawBufferPointer($0)) }
+        topic.withUTF8 { ingest(record, source: source, topic: UnsafeRawBufferPointer($0)) }
     }
 
-    private func ingest(_ record: CaptureRecord, source: SourceID, topic: UnsafeRawBufferPointer?) throws {
+    private func ingest(_ record: CaptureRecord, source: SourceID, topic: UnsafeRawBufferPointer?) {
         if let poll = record.modbus {
-            try ingest(RawMessage(source: source, arrival: record.time, topic: topic, body: .modbus(poll)))
+            ingest(RawMessage(source: source, arrival: record.time, topic: topic, body: .modbus(poll)))
         } else if let payload = record.payload {
-            try payload.withUnsafeBytes { payload in
-                try ingest(RawMessage(source: source, arrival: record.time, topic: topic, body: .payload(payload)))
+            payload.withUnsafeBytes { payload in
+                ingest(RawMessage(source: source, arrival: record.time, topic: topic, body: .payload(payload)))
             }
         } else {
-            try ingest(RawMessage(source: source, arrival: record.time, topic: topic, body: .none))
+            ingest(RawMessage(source: source, arrival: record.time, topic: topic, body: .none))
         }
     }
 
     /// Processes one live or recorded message, borrowed: the single implementation behind both
     /// entry points. Allocates nothing per message in steady state for MQTT payloads (the
     /// redelivery digest is computed over the borrowed bytes; a quarantine entry is made only for
-    /// a rejection). Writes a batch when enough messages accumulated.
-    public func ingest(_ message: borrowing RawMessage) throws {
+    /// a rejection). When to write a batch is the caller's decision (`FlushPolicy`).
+    public func ingest(_ message: borrowing RawMessage) {
         counters.messages += 1
         messagesSinceFlush += 1
         decode(copy message)
-        if messagesSinceFlush >= messagesPerBatch { try flush(periodic: true) }
     }
 
     private func decode(_ message: RawMessage) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SortgateCore
 import SortgateConfig
 import SortgateIngest
@@ -45,16 +46,24 @@ struct ReplayCommand: AsyncParsableCommand {
         let site = try loadConfigOrExit(config)
         let store = try openStore(site)
         let topology = SiteTopology(config: site)
-        // SQLite commits on its own thread while the next batch is derived.
-        let sink = PipelinedSink(writingTo: store)
-        let session = IngestSession(topology: topology, sink: sink)
+        // SQLite commits on its own thread while the next batch is derived; a database that keeps
+        // failing for 10 s ends the replay with the error.
+        let writer = BatchWriter(
+            writingTo: store,
+            configuration: .init(giveUpAfter: .seconds(10)),
+            logger: Logger(label: "sortgate.replay")
+        )
+        let session = IngestSession(topology: topology, sink: writer)
         session.loadManifest(topology.manifest(from: try query { try store.manifestContainers() }))
         let summary: ReplaySummary
         do {
             summary = try await Replayer(speed: ReplaySpeed(argument: speed)!)
-                .run(files: captures, into: session, pipelinedSink: sink)
+                .run(files: captures, into: session, writer: writer)
         } catch let error as CaptureReader.OpenError {
             printError("sortgate: \(error)")
+            throw ExitCode(1)
+        } catch let error as BatchWriter.Failure {
+            printError("sortgate: replay stopped: \(error)")
             throw ExitCode(1)
         }
         switch format {

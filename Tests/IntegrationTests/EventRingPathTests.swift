@@ -62,7 +62,7 @@ struct EventRingPathTests {
             configuration: .init(slots: 64, slotSize: 256, maxMessageBytes: 64 * 256 - EventRing.headerSize),
             sources: config.devices.count
         )
-        let sourceIDs = Dictionary(uniqueKeysWithValues: config.devices.enumerated().map { ($1.id, UInt16($0)) })
+        let topology = SiteTopology(config: config)
         var records: [CaptureRecord] = []
         try await CaptureReader(path: capture).forEachLine { line in
             if case .success(let record) = line { records.append(record) }
@@ -70,12 +70,12 @@ struct EventRingPathTests {
         #expect(records.count == 6741)
         var consumed = 0
         for (index, record) in records.enumerated() {
-            try recordSession.ingest(record)
-            push(record, into: ring, source: sourceIDs[record.source]!)
+            recordSession.ingest(record)
+            push(record, into: ring, source: topology.source(named: record.source)!.rawValue)
             if index % 7 == 6 || index == records.count - 1 {
                 _ = ring.consume(limit: 100, timeout: .zero) { slot in
                     consumed += 1
-                    try! ringSession.ingest(RawMessage(slot))
+                    ringSession.ingest(RawMessage(slot))
                 }
             }
         }

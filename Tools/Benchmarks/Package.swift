@@ -45,6 +45,7 @@ let package = Package(
                 .product(name: "SortgateConfig", package: "sortgate"),
                 .product(name: "SortgateIngest", package: "sortgate"),
                 .product(name: "SortgateStore", package: "sortgate"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/Replay",
             swiftSettings: swiftSettings,

@@ -30,8 +30,8 @@ public struct LiveStatus: Sendable {
 /// block the Swift cooperative pool). With a recorder, each message is appended to the capture
 /// file from the same slot first.
 ///
-/// Batches are written every `flushInterval` (or sooner when `IngestSession.messagesPerBatch`
-/// messages arrived), which bounds the loss window of a crash to what sat in the ring plus one
+/// Batches are written as `flushPolicy` says (every 100 ms while messages flow, or every 8 192
+/// messages; this service alone decides), which bounds the loss window of a crash to what sat in the ring plus one
 /// interval. When no message came for `idleAdvanceAfter`, the event-time clock is advanced from
 /// the last event's time by the monotonic time elapsed since it was processed (not set to the
 /// wall clock, so a reader whose clock is off never makes its tags depart), and absent tags
@@ -40,11 +40,11 @@ public struct LiveStatus: Sendable {
 ///
 /// On graceful shutdown (after the sources stopped: the service group stops services in
 /// reverse order) it closes the ring, drains what is left, writes the last batch and returns.
-/// With a `LiveSinkWriter` (as `sortgate run` wires it) batches are committed on the writer's
-/// thread while this one goes on consuming; alert log lines and the arrival → commit latency
-/// wait for the commit. If a sink write fails, it is logged and the same batch retried (writes
-/// are idempotent), by the writer or, without one, by this thread; the ring meanwhile fills up
-/// and pushes back on the sources.
+/// Batches are committed on the `BatchWriter`'s thread while this one goes on consuming; alert
+/// log lines and the arrival → commit latency wait for the commit. If a sink write fails, the
+/// writer logs it and retries the same batch (writes are idempotent); the ring meanwhile fills
+/// up and pushes back on the sources. On stop, a commit still failing after `stopTimeout` is
+/// given up, logged as critical, and `run()` throws: the stop ends in a bounded time.
 public final class PipelineService: Service, @unchecked Sendable {
     // @unchecked: `session` and `recorder` are touched only by the consumer thread once it runs;
     // the status other threads read is a snapshot behind a Mutex.
@@ -52,9 +52,11 @@ public final class PipelineService: Service, @unchecked Sendable {
     private let ring: EventRing
     private let recorder: CaptureWriter?
     private let logger: Logger
-    public let flushInterval: Duration
+    public let flushPolicy: FlushPolicy
     public let idleAdvanceAfter: Duration
-    private let writer: LiveSinkWriter?
+    /// How long the last commit may keep failing on stop before it is given up.
+    public let stopTimeout: Duration
+    private let writer: BatchWriter
     private let published = Mutex(LiveStatus())
     /// Arrival times (ns) of the messages ingested since the last flush; consumer thread only.
     private var pendingArrivals: [Int64] = []
@@ -80,25 +82,27 @@ public final class PipelineService: Service, @unchecked Sendable {
     }
     private let failure = Mutex<(any Error)?>(nil)
 
-    /// - Parameter writer: when given (it must be `session`'s sink), batches are committed on its
-    ///   thread while this one goes on consuming; alert log lines and latencies wait for the commit.
+    /// - Parameter writer: `session`'s sink; batches are committed on its thread while this one
+    ///   goes on consuming; alert log lines and latencies wait for the commit.
     public init(
         session: IngestSession,
         ring: EventRing,
-        writer: LiveSinkWriter? = nil,
+        writer: BatchWriter,
         recorder: CaptureWriter? = nil,
-        flushInterval: Duration = .milliseconds(100),
+        flushPolicy: FlushPolicy = .live,
         idleAdvanceAfter: Duration = .seconds(1),
+        stopTimeout: Duration = .seconds(10),
         logger: Logger
     ) {
         self.session = session
         self.ring = ring
         self.recorder = recorder
-        self.flushInterval = flushInterval
+        self.flushPolicy = flushPolicy
         self.idleAdvanceAfter = idleAdvanceAfter
+        self.stopTimeout = stopTimeout
         self.logger = logger
         self.writer = writer
-        pendingArrivals.reserveCapacity(2 * session.messagesPerBatch)
+        pendingArrivals.reserveCapacity(2 * flushPolicy.maximumMessages)
         // `describe` reads only the session's topology, which never changes: safe from the writer thread.
         let describer = AlertDescriber(session: session)
         let log: @Sendable ([AlertFact]) -> Void = { [describer, logger] alerts in
@@ -108,14 +112,10 @@ public final class PipelineService: Service, @unchecked Sendable {
                 if alert.event.transition == .raised { logger.warning("\(line)") } else { logger.info("\(line)") }
             }
         }
-        if let writer {
-            writer.onCommitted = { [weak self] generation, alerts in
-                log(alerts)
-                let now = EventTime.wallClockNow().nanoseconds
-                self?.commits.withLock { $0.settle(upTo: generation, now: now) }
-            }
-        } else {
-            session.onCommittedAlerts = log
+        writer.onCommitted = { [weak self] generation, alerts in
+            log(alerts)
+            let now = EventTime.wallClockNow().nanoseconds
+            self?.commits.withLock { $0.settle(upTo: generation, now: now) }
         }
     }
 
@@ -138,7 +138,7 @@ public final class PipelineService: Service, @unchecked Sendable {
         let names = session.topology.sources.names
         while open {
             var consumed = 0
-            open = ring.consume(limit: 1024, timeout: flushInterval) { slot in
+            open = ring.consume(limit: 1024, timeout: flushPolicy.interval ?? .milliseconds(100)) { slot in
                 consumed += 1
                 let message = RawMessage(slot)
                 if recording, let recorder {
@@ -151,15 +151,10 @@ public final class PipelineService: Service, @unchecked Sendable {
                     }
                 }
                 pendingArrivals.append(message.arrival.nanoseconds)
-                let started = ContinuousClock.now
-                ingestRetrying(message)
-                // IngestSession flushes by itself every `messagesPerBatch` messages.
-                if session.messagesSinceFlush == 0 {
-                    let elapsed = (ContinuousClock.now - started).components
-                    flushDuration.record(
-                        microseconds: elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000
-                    )
-                    noteCommitted()
+                session.ingest(message)
+                if session.messagesSinceFlush >= flushPolicy.maximumMessages {
+                    flush(periodic: true)
+                    lastFlush = clock.now
                 }
             }
             let now = clock.now
@@ -178,69 +173,49 @@ public final class PipelineService: Service, @unchecked Sendable {
                     session.advanceColdChain(to: anchor.reading + (now - anchor.instant))
                 }
             }
-            if now - lastFlush >= flushInterval || !open {
+            if flushPolicy.isDue(messages: session.messagesSinceFlush, elapsed: now - lastFlush) || !open {
                 // While running, last_seen-only changes wait for dedup.last_seen_flush; the last flush writes all.
-                flushRetrying(periodic: open)
+                flush(periodic: open)
                 lastFlush = clock.now
             }
         }
         if let recorder {
             do { try recorder.close() } catch { logger.error("cannot close capture '\(recorder.path)': \(error)") }
         }
-        if let writer {
-            writer.finish()
-            publish()
-        }
-    }
-
-    private func ingestRetrying(_ message: borrowing RawMessage) {
         do {
-            try session.ingest(message)
+            try writer.finish(within: stopTimeout)
         } catch {
-            // ingest only throws when its periodic flush failed; the batch is kept for the retry.
-            flushRetrying(after: error)
+            let line =
+                "stopped without writing everything: \(error); the facts of the last \(error.unwrittenBatches) "
+                + "batch(es) are not in the database (the next start restores the last committed state)"
+            logger.critical("\(line)")
+            failure.withLock { $0 = error }
         }
+        publish()
     }
 
-    private func flushRetrying(after firstError: (any Error)? = nil, periodic: Bool = true) {
+    /// Hands a batch to the writer (which owns retries: this only waits when two batches are
+    /// already with it) and publishes the status.
+    private func flush(periodic: Bool) {
         let started = ContinuousClock.now
-        defer {
-            let elapsed = (ContinuousClock.now - started).components
-            flushDuration.record(microseconds: elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000)
+        do {
+            try session.flush(periodic: periodic)
+        } catch {
+            // Only once the writer gave up (it retries by itself until then): the batch stays with
+            // the session, and the service ends with the error.
+            failure.withLock { if $0 == nil { $0 = error } }
         }
-        var delay = Duration.milliseconds(100)
-        var error = firstError
-        while true {
-            if let error {
-                logger.error("sink write failed: \(error); retrying the same batch in \(delay)")
-                Thread.sleep(
-                    forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-                )
-                delay = min(delay * 2, .seconds(10))
-            }
-            do {
-                try session.flush(periodic: periodic)
-                break
-            } catch let failure {
-                error = failure
-            }
-        }
+        let elapsed = (ContinuousClock.now - started).components
+        flushDuration.record(microseconds: elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000)
         noteCommitted()
         publish()
     }
 
-    /// Records the arrival → commit latency of every message ingested since the last flush: now,
-    /// or with a writer, when the batch just handed over is committed (messages whose batch had
-    /// no facts are settled with the batch before them).
+    /// Records the arrival → commit latency of every message ingested since the last flush, when
+    /// the batch just handed over is committed (messages whose batch had no facts are settled
+    /// with the batch before them).
     private func noteCommitted() {
         let now = EventTime.wallClockNow().nanoseconds
-        guard let writer else {
-            commits.withLock { state in
-                for arrival in pendingArrivals { state.latency.record(microseconds: (now - arrival) / 1000) }
-            }
-            pendingArrivals.removeAll(keepingCapacity: true)
-            return
-        }
         let generation = max(writer.handedOverCount, lastHandedOver)
         lastHandedOver = generation
         let arrivals = pendingArrivals

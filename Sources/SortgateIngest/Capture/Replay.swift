@@ -50,21 +50,24 @@ public struct ReplaySummary: Sendable {
 /// Feeds capture files through the same decoders and pipeline as a live run, into a sink.
 public struct Replayer {
     public var speed: ReplaySpeed
+    /// When a batch is written (by message count: a replay has no wall-clock interval).
+    public var flushPolicy: FlushPolicy
 
-    public init(speed: ReplaySpeed = .max) {
+    public init(speed: ReplaySpeed = .max, flushPolicy: FlushPolicy = .replay) {
         self.speed = speed
+        self.flushPolicy = flushPolicy
     }
 
     /// Replays `files` in order into `session`, then writes the last batch.
     ///
     /// Time advances only through events: the replay stops at the last event's time, so
     /// departures due after it are not emitted. When the session writes through a
-    /// ``PipelinedSink``, pass it as `pipelinedSink`: the replay ends (and its elapsed time is
-    /// taken) once that sink has committed the last batch.
+    /// ``BatchWriter``, pass it as `writer`: the replay ends (and its elapsed time is taken) once
+    /// that writer has committed the last batch.
     public func run(
         files: [String],
         into session: IngestSession,
-        pipelinedSink: PipelinedSink? = nil
+        writer: BatchWriter? = nil
     ) async throws -> ReplaySummary {
         let clock = ContinuousClock()
         let started = clock.now
@@ -85,8 +88,11 @@ public struct Replayer {
                         if due > clock.now { try await Task.sleep(until: due, clock: clock) }
                     }
                     lastArrival = Swift.max(lastArrival, line.time)
+                    if flushPolicy.isDue(messages: session.messagesSinceFlush, elapsed: .zero) {
+                        try session.flush(periodic: true)
+                    }
                     guard let source = sources.source(named: line.source) else {
-                        try session.ingest(line.record())
+                        session.ingest(line.record())
                         return
                     }
                     let body: RawMessage.Body
@@ -97,7 +103,7 @@ public struct Replayer {
                     } else {
                         body = .none
                     }
-                    try session.ingest(RawMessage(source: source, arrival: line.time, topic: line.topic, body: body))
+                    session.ingest(RawMessage(source: source, arrival: line.time, topic: line.topic, body: body))
                 },
                 failed: { error in
                     let at = lastArrival == .distantPast ? EventTime(nanoseconds: 0) : lastArrival
@@ -106,7 +112,7 @@ public struct Replayer {
             )
         }
         try session.flush()
-        try pipelinedSink?.finish()
+        try writer?.finish()
         let pipeline = session.pipeline
         return ReplaySummary(
             files: files,

@@ -9,11 +9,11 @@ import SortgateMQTT
 import SortgateStore
 import Synchronization
 
-/// The gateway as `sortgate run` wires it (MQTT source → event ring → pipeline service →
-/// SQLite), in this child process: `prime` only subscribes (creating the persistent session),
-/// `drain` takes the queued messages until `expected` were committed. A config with Modbus
-/// sensors and an `alerts.mqtt` route (the steady phase) also gets the poller and the alert
-/// delivery, as `sortgate run` wires them, and a subscriber on the alert topic.
+/// The `Gateway` that `sortgate run` runs (MQTT sources → event ring → pipeline service →
+/// SQLite; with Modbus sensors and an `alerts.mqtt` route, as in the steady phase, also the
+/// poller and the alert delivery), in this child process: `prime` only subscribes (creating the
+/// persistent session), `drain` takes the queued messages until `expected` were committed. The
+/// steady phase adds a subscriber on the alert topic.
 enum GatewayRun {
     static func run(configPath: String, expected: Int, primeOnly: Bool, idle: Double) async throws -> SubscriberResult {
         var logger = Logger(label: "bench-gateway")
@@ -21,30 +21,14 @@ enum GatewayRun {
         let config = try SiteConfig.load(path: configPath)
         // The steady phase's alerts would each log a warning line.
         if config.alerts.mqtt != nil { logger.logLevel = .error }
-        guard case .sqlite(let path) = config.database else { fatalError("the benchmark uses SQLite") }
-        let store = try SQLiteStore(
-            path: path,
-            zoneNames: config.zones.map(\.name),
-            sourceNames: config.devices.map(\.id),
-            quarantineLimit: config.quarantineLimit,
-            alertRoutes: AlertDeliveryService.routeNames(config.alerts)
-        )
-        let ring = EventRing.live(config: config)
-        let writer = LiveSinkWriter(writingTo: store, logger: logger)
-        let session = IngestSession(topology: SiteTopology(config: config), sink: writer)
-        let pipeline = PipelineService(session: session, ring: ring, writer: writer, logger: logger)
-        let sources = try MQTTSource.make(config: config, ring: ring, logger: logger)
         let alerts = AlertLatency()
-        let modbus = alerts.poller(config: config, ring: ring, logger: logger)
-        let delivery = try AlertDeliveryService.make(config: config, store: store, logger: logger)
+        let gateway = try Gateway(config: config, options: Gateway.Options(statusInterval: .seconds(3600)), logger: logger)
+        let pipeline = gateway.pipeline
+        let writer = gateway.writer
+        let ring = gateway.ring
+        let sources = gateway.sources.mqtt
         let alertSubscriber = try alerts.subscriber(config: config, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: pipeline)] + (delivery.map { [.init(service: $0)] } ?? [])
-                    + sources.map { .init(service: $0) } + (modbus.map { [.init(service: $0)] } ?? []),
-                logger: logger
-            )
-        )
+        let group = ServiceGroup(configuration: .init(services: [.init(service: gateway)], logger: logger))
         let running = Task { try await group.run() }
         var connectedAt: Int64 = 0
         var cpuStart: Int64 = 0
@@ -103,40 +87,26 @@ enum GatewayRun {
             flushMaxMicroseconds: status.flushDuration.maximum,
             flushes: status.flushDuration.count
         )
-        if alertSubscriber != nil { alerts.summarise(into: &result) }
+        if alertSubscriber != nil { try alerts.summarise(into: &result, readings: gateway.store.readings()) }
         return result
     }
 }
 
 /// Arrival of the confirming temperature reading → alert received on the alert topic.
 ///
-/// The poller's sink stamps each poll's arrival (wall clock, before the push into the ring); a
-/// subscriber on the alert topic stamps each alert's reception. The reading that confirms an
+/// A reading's arrival is its poll's time (wall clock at the start of the poll, which is also
+/// the time the gateway gives the reading; the poll itself takes well under a millisecond on
+/// loopback), read back from the `readings` table; a subscriber on the alert topic stamps each
+/// alert's reception. The reading that confirms an
 /// alert is the first poll whose time is at or after the alert's `at`: for `cleared` the reading
 /// back in range itself, for `raised` the first reading at or after `started_at + alarm_delay`
 /// (the cold chain's clock is the latest reading's time, shared by all sensors, and polls of one
 /// connection are pushed in time order). Only alerts whose confirming reading arrived while the
 /// RFID messages flowed are counted.
 final class AlertLatency: Sendable {
-    /// (poll time, arrival), wall clock, in nanoseconds.
-    private let polls = Mutex<[(time: Int64, arrival: Int64)]>([])
     /// (transition, `at`, reception), wall clock, in nanoseconds.
     private let alerts = Mutex<[(transition: String, at: Int64, received: Int64)]>([])
     private let load = Mutex<(start: Int64, end: Int64)>((0, .max))
-
-    /// The Modbus poller of `config`'s sensors, writing into `ring` as `sortgate run` does; nil without any.
-    func poller(config: SiteConfig, ring: EventRing, logger: Logger) -> ModbusPoller? {
-        guard config.devices.contains(where: { if case .modbus = $0.connection { true } else { false } }) else {
-            return nil
-        }
-        let sourceIDs = Dictionary(uniqueKeysWithValues: config.devices.enumerated().map { ($1.id, UInt16($0)) })
-        return ModbusPoller(config: config, logger: logger) { record in
-            guard let source = sourceIDs[record.source] else { return }
-            let arrival = EventTime.wallClockNow().nanoseconds
-            self.polls.withLock { $0.append((record.time.nanoseconds, arrival)) }
-            _ = ring.push(poll: record, source: source)
-        }
-    }
 
     /// A started subscriber on the `alerts.mqtt` topic; nil without that route.
     func subscriber(config: SiteConfig, logger: Logger) throws -> MQTTClient? {
@@ -178,8 +148,9 @@ final class AlertLatency: Sendable {
     func loadStarted() { load.withLock { if $0.start == 0 { $0.start = EventTime.wallClockNow().nanoseconds } } }
     func loadEnded() { load.withLock { $0.end = EventTime.wallClockNow().nanoseconds } }
 
-    func summarise(into result: inout SubscriberResult) {
-        let polls = polls.withLock { $0 }.sorted { $0.time < $1.time }
+    func summarise(into result: inout SubscriberResult, readings: [ReadingRecord]) {
+        let polls = readings.compactMap { try? EventTime(rfc3339: $0.at).nanoseconds }.sorted()
+            .map { (time: $0, arrival: $0) }
         let alerts = alerts.withLock { $0 }
         let load = load.withLock { $0 }
         var latencies: [UInt64] = []

@@ -1,6 +1,7 @@
 import Benchmark
 import BenchmarkWorkloads
 import Foundation
+import Logging
 import SortgateCore
 import SortgateConfig
 import SortgateIngest
@@ -39,11 +40,11 @@ let benchmarks: @Sendable () -> Void = {
         try? FileManager.default.removeItem(atPath: capture.databasePath)
         let site = try SiteConfig.load(path: capture.configPath)
         let store = try SQLiteStore(path: capture.databasePath, zoneNames: site.zones.map(\.name))
-        let sink = PipelinedSink(writingTo: store)
-        let session = IngestSession(topology: SiteTopology(config: site), sink: sink)
+        let writer = BatchWriter(writingTo: store, logger: Logger(label: "bench"))
+        let session = IngestSession(topology: SiteTopology(config: site), sink: writer)
         benchmark.startMeasurement()
         let summary = try await Replayer(speed: .max)
-            .run(files: [capture.capturePath], into: session, pipelinedSink: sink)
+            .run(files: [capture.capturePath], into: session, writer: writer)
         benchmark.stopMeasurement()
         precondition(
             summary.totals.tagEvents == UInt64(reads),

@@ -1,0 +1,30 @@
+/// When the pipeline writes a batch: the one rule, applied by whoever drives an `IngestSession`
+/// (the live `PipelineService` and the `Replayer`); the session itself never decides.
+///
+/// A batch is due when `maximumMessages` messages were ingested since the last one (so a flood
+/// is written in bounded batches), or, live, when `interval` of wall time has passed (so that a
+/// trickle is committed promptly: the loss window of a crash and the arrival → commit latency
+/// stay near one interval). A replay has no interval: its pace is the CPU's, not the clock's.
+public struct FlushPolicy: Sendable, Hashable {
+    /// Wall time between batches while messages flow; nil for "by message count only".
+    public var interval: Duration?
+    /// The most messages one batch covers.
+    public var maximumMessages: Int
+
+    public init(interval: Duration? = nil, maximumMessages: Int = 8192) {
+        self.interval = interval
+        self.maximumMessages = maximumMessages
+    }
+
+    /// The live gateway's: every 100 ms, or every 8 192 messages.
+    public static let live = FlushPolicy(interval: .milliseconds(100))
+    /// A replay's: every 8 192 messages.
+    public static let replay = FlushPolicy()
+
+    /// True when a batch is due after `messages` messages and `elapsed` since the last batch.
+    public func isDue(messages: Int, elapsed: Duration) -> Bool {
+        if messages >= maximumMessages { return true }
+        guard let interval else { return false }
+        return elapsed >= interval
+    }
+}
