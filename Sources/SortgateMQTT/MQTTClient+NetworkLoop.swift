@@ -11,10 +11,11 @@ import Synchronization
 /// quadratically rather than exponentially, gives no hook to log or count an attempt, and returns for
 /// good on a TLS error, where a gateway must keep retrying (a broker's certificate gets fixed).
 extension MQTTClient {
-    /// How long `mosquitto_loop` waits in `select` when nothing happens. Any activity, a publish from
-    /// another thread or `stop()`'s disconnect wakes it earlier, so this only bounds how often the
+    /// How long `mosquitto_loop` waits in `select` when nothing happens (any traffic, or a publish
+    /// from another thread, wakes it earlier). It bounds how long `stop()` waits for this thread to
+    /// see it, since the DISCONNECT must be queued here (see `finishDisconnect`), and how often the
     /// connect deadline is checked.
-    private static let loopTimeoutMilliseconds: Int32 = 1000
+    private static let loopTimeoutMilliseconds: Int32 = 100
 
     /// How long a connection attempt may take from TCP connect to CONNACK before it is abandoned
     /// (a silently dropped SYN, a TLS peer that never answers).
@@ -146,17 +147,74 @@ extension MQTTClient {
         }
     }
 
-    /// Ends the session politely. `stop()` already asked for a DISCONNECT, but it may have raced with a
-    /// connection this thread was opening, so it is asked again here; then the loop runs until the
-    /// DISCONNECT is written and the socket closed, for at most two seconds (a broker that stopped
-    /// reading must not hold `stop()` up).
+    /// Ends the session without losing an acknowledgement, on this thread, within two seconds (a
+    /// broker that stopped reading must not hold `stop()` up).
+    ///
+    /// A QoS 1 message handed to the handler has its PUBACK queued by libmosquitto; if the broker
+    /// never reads it, it delivers the message again to the next session, which counts it twice.
+    /// Two ways of losing them are avoided here:
+    /// - `mosquitto_loop` after `mosquitto_disconnect` reads the next PUBLISH in a disconnecting
+    ///   state, fails with a protocol error and closes the socket with the PUBACKs still queued;
+    /// - closing a socket while the broker's messages wait unread in it makes the kernel answer
+    ///   with a reset, and the broker's kernel then drops what it had not read yet: the last
+    ///   PUBACKs and the DISCONNECT.
+    ///
+    /// So: stop handling (nothing is read through libmosquitto any more), write every queued
+    /// packet (`mosquitto_loop_write` only), append a DISCONNECT, shut down the sending side, and
+    /// read and discard until the broker has closed its side; only then is the socket closed
+    /// (by `mosquitto_destroy`), with nothing unread, so without a reset. The broker reads every
+    /// PUBACK and the DISCONNECT before the end of the stream. What it sent meanwhile was never
+    /// handled nor acknowledged: it delivers that to the next session.
+    ///
+    /// The DISCONNECT is written as its two bytes (`0xE0 0x00`, the same in MQTT 3.1.1 and 5,
+    /// where a remaining length of 0 means reason 0, normal disconnection) straight to the socket,
+    /// at a packet boundary since libmosquitto's queue is empty: libmosquitto closes the socket
+    /// right after writing its own. Over TLS the bytes cannot bypass the TLS layer, so the broker
+    /// sees the stream end without a DISCONNECT: it keeps the session all the same (clean session
+    /// off, or MQTT 5 Session Expiry), and this client sets no will.
     private func finishDisconnect(_ mosq: OpaquePointer) {
-        _ = mosquitto_disconnect(mosq)
         let deadline = ContinuousClock.now + .seconds(2)
+        writeQueued(mosq, until: deadline)
+        let socket = mosquitto_socket(mosq)
+        if socket >= 0, !mosquitto_want_write(mosq) {
+            if configuration.tls == nil {
+                let disconnect: [UInt8] = [0xE0, 0x00]
+                _ = disconnect.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            }
+            _ = shutdown(socket, Int32(SHUT_WR))
+            discardUntilClosed(socket, until: deadline)
+        }
+        // Ends the session for libmosquitto; nothing more is written, and the socket is closed by
+        // `mosquitto_destroy`.
+        _ = mosquitto_disconnect(mosq)
+    }
+
+    /// Reads and discards until the peer has closed its side, an error, or `deadline`.
+    private func discardUntilClosed(_ socket: Int32, until deadline: ContinuousClock.Instant) {
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while ContinuousClock.now < deadline {
-            let result = mosquitto_loop(mosq, 100, Self.maxPackets)
-            if result != MQTTResultCode.success.rawValue {
-                break
+            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, 50)
+            if ready < 0 { return }
+            if ready == 0 { continue }
+            let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count == 0 { return }
+            if count < 0 && errno != EAGAIN && errno != EINTR { return }
+        }
+    }
+
+    /// Writes the packets libmosquitto has queued, waiting for the socket to take them, until none
+    /// is left, the connection is gone, or `deadline`.
+    private func writeQueued(_ mosq: OpaquePointer, until deadline: ContinuousClock.Instant) {
+        while mosquitto_want_write(mosq), ContinuousClock.now < deadline {
+            guard mosquitto_loop_write(mosq, Self.maxPackets) == MQTTResultCode.success.rawValue else {
+                return
+            }
+            let socket = mosquitto_socket(mosq)
+            guard socket >= 0 else { return }
+            if mosquitto_want_write(mosq) {
+                var descriptor = pollfd(fd: socket, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&descriptor, 1, 10)
             }
         }
     }

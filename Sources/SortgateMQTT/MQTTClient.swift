@@ -175,7 +175,7 @@ public final class MQTTClient: @unchecked Sendable {
     /// It must not be called from the message handler (it waits for the thread that runs it), and it
     /// waits for a message handler that is blocked: unblock the consumer first.
     public func stop() {
-        let running = state.withLock { state -> (Running, MosquittoHandle?)? in
+        let running = state.withLock { state -> Running? in
             switch state.lifecycle {
             case .idle:
                 state.lifecycle = .stopped
@@ -188,18 +188,16 @@ public final class MQTTClient: @unchecked Sendable {
                 return nil
             case .running(let running):
                 state.lifecycle = .stopping
-                return (running, state.handle)
+                return running
             }
         }
-        guard let (running, handle) = running else {
+        guard let running else {
             return
         }
         precondition(!running.thread.isCurrent, "MQTTClient.stop() called from its own message handler")
-        if let handle {
-            // Wakes the network thread's select() through libmosquitto's internal socket pair and
-            // queues a DISCONNECT so that the broker does not publish a will or wait for keepalive.
-            _ = mosquitto_disconnect(handle.pointer)
-        }
+        // The network thread sends the DISCONNECT itself, after the PUBACKs of every message handed
+        // to the handler (see `finishDisconnect`); it sees `stopping` within one loop timeout, or at
+        // once when it is waiting out a reconnect delay.
         running.wakeSignal.signal()
         running.thread.join()
         let pending = state.withLock { state in

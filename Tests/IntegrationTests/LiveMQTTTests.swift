@@ -197,6 +197,51 @@ struct LiveMQTTTests {
         #expect(refused.sources[0].lastError?.description.lowercased().contains("certificate") == true)
         try await refused.stop()
     }
+
+    @Test("SIGTERM-style stops in the middle of a QoS 1 flood, restart on the same session: every message counted exactly once")
+    func cleanStopsDoubleNothing() async throws {
+        let broker = try await MosquittoBroker(extraConfiguration: siteBrokerSettings)
+        let folder = try TemporaryFolder()
+        let config = try demoConfig(port: broker.port, folder: folder)
+        // One tag per message, read once: any message handled twice shows as reads == 2.
+        let total = 6000
+        let messages: [(String, [UInt8])] = (0..<total).map { n in
+            let epc = "3074257BF7194E40" + String(format: "%08X", n)
+            let payload =
+                #"{"data":{"antenna":1,"eventNum":\#(n),"format":"epc","idHex":"\#(epc)","peakRssi":-50,"reads":1},"#
+                + #""timestamp":"2026-11-28T09:00:00.000+0100","type":"SIMPLE"}"#
+            return ("readers/induction/events", Array(payload.utf8))
+        }
+        let gateway = try LiveGateway(config: config)
+        try await gateway.waitUntilSubscribed()
+        // Publishers keep going while the gateway is stopped and started again twice.
+        async let published: Void = withThrowingTaskGroup(of: Void.self) { group in
+            for part in 0..<4 {
+                let slice = Array(messages[(part * total / 4)..<((part + 1) * total / 4)])
+                group.addTask { try await publish(slice, port: broker.port, clientID: "flood-\(part)") }
+            }
+            try await group.waitForAll()
+        }
+        #expect(await gateway.waitForMessages(1500))
+        try await gateway.stop()
+        let afterFirst = gateway.pipeline.status.session.messages
+        let second = try LiveGateway(config: config)
+        try await second.waitUntilSubscribed()
+        #expect(await second.waitForMessages(1000))
+        try await second.stop()
+        let afterSecond = second.pipeline.status.session.messages
+        let third = try LiveGateway(config: config)
+        try await third.waitUntilSubscribed()
+        try await published
+        #expect(await third.waitForMessages(UInt64(total) - afterFirst - afterSecond, timeout: .seconds(90)))
+        try await third.stop()
+
+        #expect(afterFirst + afterSecond + third.pipeline.status.session.messages == UInt64(total))
+        let inventory = try third.store.inventory()
+        #expect(inventory.count == total)
+        #expect(inventory.filter { $0.reads != 1 }.map(\.epc) == [])
+    }
+
 }
 
 /// A sink that takes `delay` seconds per batch: a database on a slow disk.
