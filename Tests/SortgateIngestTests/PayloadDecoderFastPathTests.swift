@@ -458,3 +458,187 @@ struct PayloadDecoderFastPathTests {
         }
     }
 }
+
+/// What the decoder makes of a fixed corpus of seeded mutations, pinned: each block of
+/// `Fixtures/decoder-outcomes.txt` is a digest of the outcomes (reads and summary, or the
+/// rejection with its detail) of `blockSize` consecutive mutations, so that a change of any
+/// read, reason or detail in the corpus names the block where it happened.
+///
+/// To look at a change, set `SORTGATE_DECODER_OUTCOMES=<directory>`: the test then writes every
+/// outcome in full (`outcomes.txt`) and the digests (`decoder-outcomes.txt`) there, to compare
+/// with a run of the previous version and, once every difference is understood, to replace the
+/// fixture.
+@Suite("PayloadDecoder: pinned outcomes of seeded mutations")
+struct PayloadDecoderPinnedOutcomeTests {
+    static let blockSize = 50
+
+    /// FNV-1a, 64 bits: stable across runs and platforms, unlike `Hasher`.
+    struct Digest {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+        mutating func add(_ text: String) {
+            for byte in text.utf8 {
+                value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            }
+            value = (value ^ 0x0A) &* 0x0000_0100_0000_01B3
+        }
+        var hex: String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+    }
+
+    /// Decodes `payload`, checking the invariants every outcome must hold, and describes it.
+    static func outcome(_ decoder: PayloadDecoder, _ payload: [UInt8], arrival: EventTime) -> String {
+        let earlier = TagRead(
+            source: SourceID(1), seq: 1, time: arrival, epc: EPC(w0: 0x30 << 56, bitCount: 96), antenna: 9)
+        var reads = [earlier]
+        do throws(PayloadRejection) {
+            let summary = try decoder.decode(payload, source: SourceID(3), seq: 9, arrival: arrival, into: &reads)
+            #expect(reads.first == earlier)
+            #expect(reads.count - 1 == summary.reads)
+            for rejection in summary.rejected {
+                #expect(!rejection.detail.isEmpty)
+                #expect(rejection.eventIndex != nil)
+            }
+            return "decoded \(summary) \(reads.dropFirst().map { "\($0)" })"
+        } catch {
+            #expect(reads == [earlier], "a rejection must leave the reads untouched")
+            #expect(!error.detail.isEmpty)
+            return "rejected \(error)"
+        }
+    }
+
+    /// Every (seed, mutation, decoder) outcome of the vendor-format and mapping corpora, in order.
+    static func corpus() throws -> [String] {
+        let records = try DemoCapture.records()
+        let fixtures = try [
+            "impinj-tag-inventory.json", "impinj-minimal.json", "impinj-batch.json", "zebra-simple.json",
+            "zebra-custom.json", "zebra-array.json",
+        ].map { try PayloadFixture.bytes($0) }
+        let decoders = [
+            PayloadDecoder(format: .impinjIoT), PayloadDecoder(format: .zebraIoT),
+            PayloadDecoder(format: .impinjIoT, maxPayload: 300),
+        ]
+        var lines: [String] = []
+        // Every demo capture message, in its own format: the reference of "good messages decode
+        // to the same reads as before".
+        for record in records {
+            let decoder = DemoCapture.format(of: record.source) == .impinjIoT ? decoders[0] : decoders[1]
+            lines.append("demo \(record.time) \(record.source) → \(outcome(decoder, record.payload!, arrival: record.time))")
+        }
+        for seed: UInt64 in 1...4 {
+            var generator = SeededGenerator(state: seed)
+            for round in 0..<2_000 {
+                let base: [UInt8]
+                var arrival: EventTime
+                if Int.random(in: 0..<4, using: &generator) == 0 {
+                    base = fixtures.randomElement(using: &generator)!
+                    arrival = Bool.random(using: &generator) ? ReferenceArrival.impinj : ReferenceArrival.zebra
+                } else {
+                    let record = records.randomElement(using: &generator)!
+                    base = record.payload!
+                    arrival = record.time
+                }
+                if Int.random(in: 0..<10, using: &generator) == 0 {
+                    arrival = arrival - .seconds(Int64.random(in: 86_000...90_000, using: &generator))
+                }
+                let payload = JSONMutation.mutate(base, using: &generator)
+                for (index, decoder) in decoders.enumerated() {
+                    let text = String(decoding: payload, as: UTF8.self).debugDescription
+                    lines.append("\(seed) \(round) \(index) \(text) → \(outcome(decoder, payload, arrival: arrival))")
+                }
+            }
+        }
+        for seed: UInt64 in 5...6 {
+            var generator = SeededGenerator(state: seed)
+            for round in 0..<1_500 {
+                let (mapping, message) = MappingCorpus.cases[round % MappingCorpus.cases.count]
+                let decoder = PayloadDecoder(format: .json(mapping))
+                let payload =
+                    round < MappingCorpus.cases.count
+                    ? Array(message.utf8) : JSONMutation.mutate(Array(message.utf8), using: &generator)
+                let text = String(decoding: payload, as: UTF8.self).debugDescription
+                lines.append(
+                    "\(seed) \(round) json \(text) → \(outcome(decoder, payload, arrival: ReferenceArrival.impinj))"
+                )
+            }
+        }
+        return lines
+    }
+
+    static func digests(_ lines: [String]) -> [String] {
+        stride(from: 0, to: lines.count, by: blockSize).map { start in
+            var digest = Digest()
+            for line in lines[start..<min(start + blockSize, lines.count)] { digest.add(line) }
+            return digest.hex
+        }
+    }
+
+    @Test("seeded mutations of real messages decode exactly as pinned, and every outcome holds the invariants")
+    func pinnedOutcomes() throws {
+        let lines = try Self.corpus()
+        let digests = Self.digests(lines)
+        if let directory = ProcessInfo.processInfo.environment["SORTGATE_DECODER_OUTCOMES"] {
+            try (lines.joined(separator: "\n") + "\n").write(
+                toFile: directory + "/outcomes.txt",
+                atomically: true,
+                encoding: .utf8
+            )
+            try (digests.joined(separator: "\n") + "\n").write(
+                toFile: directory + "/decoder-outcomes.txt",
+                atomically: true,
+                encoding: .utf8
+            )
+        }
+        let url = try #require(Bundle.module.resourceURL?.appendingPathComponent("Fixtures/decoder-outcomes.txt"))
+        let pinned = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(pinned.count == digests.count)
+        for (block, (expected, actual)) in zip(pinned, digests).enumerated() where expected != actual {
+            Issue.record(
+                "outcomes \(block * Self.blockSize)..<\((block + 1) * Self.blockSize) changed: \(lines[block * Self.blockSize])"
+            )
+        }
+    }
+}
+
+/// Generic-mapping messages, each with the mapping that reads it, for the mutation corpora.
+enum MappingCorpus {
+    static let cases: [(JSONFieldMapping, String)] = [
+        (
+            JSONFieldMapping(
+                events: "/batch/tag reads",
+                epc: "/tag/id",
+                antenna: "/ant/port",
+                rssi: "/rssi_dbm",
+                rssiUnit: .dBm,
+                time: "/ts",
+                reads: "/n",
+                eventNumber: "/seq"
+            ),
+            #"{"reader":{"name":"gate-7"},"batch":{"tag reads":[{"tag":{"id":"300000000000000000000001"},"#
+                + #""ant":{"port":3},"rssi_dbm":-61.5,"ts":"2023-06-28T07:24:00.250Z","n":4,"seq":100},"#
+                + #"{"tag":{"id":"e28068940000501200000002"},"ant":{"port":1},"rssi_dbm":-48,"#
+                + #""ts":"2023-06-28T09:24:00.750+02:00","seq":101}]}}"#
+        ),
+        (
+            JSONFieldMapping(
+                events: "/data/tags~1v2",
+                epc: "/m~0n/epc",
+                epcEncoding: .base64,
+                antenna: "/meta/1/antenna",
+                rssi: "/rssi~0cdbm",
+                rssiUnit: .centiDbm,
+                time: "/t",
+                timeUnit: .milliseconds
+            ),
+            #"{"data":{"tags/v2":[{"m~n":{"epc":"MAAAAAAAAAAAAAAB"},"meta":[{"x":1},{"antenna":2}],"#
+                + #""rssi~cdbm":-4410,"t":1687937040123},{"m~n":{"epc":"MAAAAAAAAAAAAAAC"},"t":1687937040123.25}]}}"#
+        ),
+        (
+            JSONFieldMapping(epc: "/epc", antenna: "/antenna", time: "/time", timeUnit: .seconds),
+            #"[{"epc":"300000000000000000000001","antenna":1,"time":1687937040.5},"#
+                + #"{"epc":"300000000000000000000002","time":"2023-06-28T07:24:00Z"}]"#
+        ),
+        (JSONFieldMapping(epc: ""), #"["300000000000000000000001","300000000000000000000002"]"#),
+    ]
+}
