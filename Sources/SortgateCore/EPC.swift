@@ -182,3 +182,17 @@ extension EPC {
         (0..<(Int(bitCount) + 7) / 8).map { UInt8(truncatingIfNeeded: bits(at: $0 * 8, count: 8)) }
     }
 }
+
+extension EPC {
+    /// Why these bits cannot be the EPC a tag's memory bank holds, or nil when they can.
+    ///
+    /// The Tag Data Standard (§15.1.1, the EPC memory bank) stores the EPC in 16-bit words and
+    /// gives its length in the Protocol Control word as a number of words, so an EPC read from
+    /// a tag is a whole number of 16-bit words, at least one: `E2` (8 bits) or `E2E2E2` (24) is
+    /// a truncated or garbled read. ``init(hex:)`` accepts any whole number of bytes, since EPCs
+    /// typed into a configuration or a URI may be partial; decoders of tag reads apply this rule.
+    public var tagMemoryProblem: String? {
+        guard bitCount % 16 != 0 else { return nil }
+        return "EPC of \(bitCount) bits is not a whole number of 16-bit words, as a tag's EPC memory bank holds"
+    }
+}

@@ -198,11 +198,13 @@ struct PayloadDecoderImpinjTests {
         #expect(decoded.summary.rejected.map(\.eventIndex) == [1])
     }
 
-    @Test("an empty batch is zero events, not an error")
+    @Test("an empty batch is rejected as missing-field: a message that yields nothing is never dropped silently")
     func emptyBatch() throws {
-        let decoded = try DecodeHarness.decoded(#"{"events":[]}"#, .impinjIoT, arrival: arrival)
-        #expect(decoded.summary == DecodeSummary())
-        #expect(decoded.reads.isEmpty)
+        let rejection = try DecodeHarness.rejection(#"{"events":[]}"#, .impinjIoT, arrival: arrival)
+        #expect(
+            rejection
+                == PayloadRejection(reason: .missingField, detail: "events: an empty array; the message holds no events")
+        )
     }
 
     static let fieldRejectionsCases: [(String, RejectReason, String)] = [

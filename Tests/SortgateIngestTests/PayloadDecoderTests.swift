@@ -98,12 +98,16 @@ struct PayloadDecoderTests {
         #expect(rejection == PayloadRejection(reason: .malformedJSON, detail: detail))
     }
 
-    @Test("a number too large for a Double is refused by the parser, and said so")
+    @Test("a number too large for a Double is malformed-json, at its offset")
     func unrepresentableNumber() throws {
         let rejection = try DecodeHarness.rejection(#"{"a":1e400}"#, .zebraIoT, arrival: arrival)
-        #expect(rejection.reason == .malformedJSON)
-        #expect(rejection.detail.hasPrefix("JSON parser refused the message: \""))
-        #expect(rejection.detail.contains("1e400"))
+        #expect(
+            rejection
+                == PayloadRejection(
+                    reason: .malformedJSON,
+                    detail: "byte offset 5: number 1e400 is beyond the range of a Double"
+                )
+        )
     }
 
     @Test("a UTF-8 byte order mark before the JSON is allowed")
@@ -155,7 +159,7 @@ struct PayloadDecoderTests {
     }
 
     static let base64PaddingCases: [(String, String)] = [
-        ("NAA=", "3400"), ("NAA", "3400"), ("NA==", "34"), ("NA", "34"),
+        ("NAA=", "3400"), ("NAA", "3400"), ("NDQ0NA==", "34343434"), ("NDQ0NA", "34343434"),
         ("4sRRo6UBH6APNUaT", "E2C451A3A5011FA00F354693"),
     ]
 
@@ -226,8 +230,8 @@ struct PayloadDecoderTests {
                 (#"{"tagInventoryEvent":{"epcHex":"3G"}}"#, .invalidEPC),
                 (#"{"tagInventoryEvent":{"epc":"MA="}}"#, .invalidEPC),
                 (#"{"tagInventoryEvent":{"antennaPort":2}}"#, .missingField),
-                (#"{"tagInventoryEvent":{"epcHex":"30","antennaPort":"2"}}"#, .wrongType),
-                (#"{"timestamp":"yesterday","tagInventoryEvent":{"epcHex":"30"}}"#, .invalidTimestamp),
+                (#"{"tagInventoryEvent":{"epcHex":"3000","antennaPort":"2"}}"#, .wrongType),
+                (#"{"timestamp":"yesterday","tagInventoryEvent":{"epcHex":"3000"}}"#, .invalidTimestamp),
             ]
         ),
         RecoveryCase(
@@ -236,8 +240,8 @@ struct PayloadDecoderTests {
             fieldRejections: [
                 (#"{"type":"SIMPLE","data":{"idHex":"3G"}}"#, .invalidEPC),
                 (#"{"type":"SIMPLE","data":{"antenna":2}}"#, .missingField),
-                (#"{"type":"SIMPLE","data":{"idHex":"30","reads":"2"}}"#, .wrongType),
-                (#"{"type":"SIMPLE","timestamp":"1999-12-31T23:59:59Z","data":{"idHex":"30"}}"#, .invalidTimestamp),
+                (#"{"type":"SIMPLE","data":{"idHex":"3000","reads":"2"}}"#, .wrongType),
+                (#"{"type":"SIMPLE","timestamp":"1999-12-31T23:59:59Z","data":{"idHex":"3000"}}"#, .invalidTimestamp),
             ]
         ),
         RecoveryCase(
@@ -246,8 +250,8 @@ struct PayloadDecoderTests {
             fieldRejections: [
                 (#"{"epc":"3G"}"#, .invalidEPC),
                 (#"{"ant":2}"#, .missingField),
-                (#"{"epc":"30","ant":[2]}"#, .wrongType),
-                (#"{"epc":"30","t":"2023-06-28T07:24:00+25:00"}"#, .invalidTimestamp),
+                (#"{"epc":"3000","ant":[2]}"#, .wrongType),
+                (#"{"epc":"3000","t":"2023-06-28T07:24:00+25:00"}"#, .invalidTimestamp),
             ]
         ),
     ]

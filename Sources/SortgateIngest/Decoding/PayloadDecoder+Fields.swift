@@ -76,30 +76,52 @@ func quotedForDetail(_ text: String, limit: Int = 48) -> String {
     return result + "\""
 }
 
+/// A member value that is present and not `null`, located in a checked JSON text.
+struct JSONField {
+    let scanner: JSONByteScanner
+    let offset: Int
+
+    var kind: JSONKind { scanner.kind(at: offset) }
+}
+
+extension JSONByteScanner {
+    /// The field at `offset`, or nil for -1 (absent or `null`).
+    @inline(__always)
+    func field(_ offset: Int) -> JSONField? {
+        offset >= 0 ? JSONField(scanner: self, offset: offset) : nil
+    }
+}
+
 /// Typed reads of event fields. Each names the field's path in its rejection and gives the
-/// value it found, so the detail says what to fix on the reader or in the profile.
+/// value it found, so the detail says what to fix on the reader or in the profile. The common
+/// case (a plain string or integer) is read from the bytes without allocating; text is built
+/// only for a rejection or for a string with escapes or non-ASCII text that must be compared.
 enum EventField {
     /// Checks that an event, or a part of one, is an object before its members are read.
-    static func requireObject(_ value: JSONValue, at path: @autoclosure () -> String) throws(PayloadRejection) {
-        guard case .object = value else {
+    static func requireObject(_ value: JSONField, at path: @autoclosure () -> String) throws(PayloadRejection) {
+        guard value.kind == .object else {
             throw wrongType(path(), expected: "an object", got: value)
         }
     }
 
-    static func string(_ value: JSONValue, at path: @autoclosure () -> String) throws(PayloadRejection) -> String {
-        guard case .string(let text) = value else {
+    /// Checks that a value is a string, so that its text can be read.
+    static func requireString(_ value: JSONField, at path: @autoclosure () -> String) throws(PayloadRejection) {
+        guard value.kind == .string else {
             throw wrongType(path(), expected: "a string", got: value)
         }
-        return text
     }
 
     /// A whole number within `range` (JSON has no integer type, so `2.0` is accepted as 2).
     static func integer<T: FixedWidthInteger>(
-        _ value: JSONValue,
+        _ value: JSONField,
         in range: ClosedRange<T>,
         at path: @autoclosure () -> String
     ) throws(PayloadRejection) -> T {
-        guard case .number(let number) = value, number.isWhole else {
+        guard value.kind == .number else {
+            throw wrongType(path(), expected: "an integer", got: value)
+        }
+        let number = value.scanner.number(at: value.offset)
+        guard number.isWhole else {
             throw wrongType(path(), expected: "an integer", got: value)
         }
         guard let result = number.exactly(T.self), range.contains(result) else {
@@ -109,47 +131,85 @@ enum EventField {
     }
 
     /// An EPC given as hex digits, in either case.
-    static func epc(hex value: JSONValue, at path: @autoclosure () -> String) throws(PayloadRejection) -> EPC {
-        let text = try string(value, at: path())
-        do throws(EPCError) {
-            return try EPC(hex: text)
-        } catch {
-            throw PayloadRejection(
-                reason: .invalidEPC,
-                detail: "\(path()): invalid EPC \(quotedForDetail(text)): \(error.reason)"
-            )
+    static func epc(hex value: JSONField, at path: @autoclosure () -> String) throws(PayloadRejection) -> EPC {
+        try requireString(value, at: path())
+        let parsed = value.scanner.withString(at: value.offset) { EPC(hexBytes: $0) }
+        if let parsed {
+            return try fromTag(parsed, value, at: path())
         }
+        let text = value.scanner.string(at: value.offset)
+        let epc: EPC
+        do throws(EPCError) {
+            epc = try EPC(hex: text)
+        } catch {
+            throw invalidEPC(value, error.reason, at: path())
+        }
+        return try fromTag(epc, value, at: path())
     }
 
     /// An EPC given as base64 (standard alphabet; the `=` padding may be left out).
-    static func epc(base64 value: JSONValue, at path: @autoclosure () -> String) throws(PayloadRejection) -> EPC {
-        let text = try string(value, at: path())
-        let bytes: [UInt8]
-        switch Base64.decode(text) {
-        case .success(let decoded): bytes = decoded
-        case .failure(let problem):
+    static func epc(base64 value: JSONField, at path: @autoclosure () -> String) throws(PayloadRejection) -> EPC {
+        try requireString(value, at: path())
+        switch value.scanner.withString(at: value.offset, { Base64.epc($0) }) {
+        case .success(let epc):
+            return try fromTag(epc, value, at: path())
+        case .failure(.base64(let reason)):
             throw PayloadRejection(
                 reason: .invalidEPC,
-                detail: "\(path()): invalid base64 EPC \(quotedForDetail(text)): \(problem.reason)"
+                detail: "\(path()): invalid base64 EPC \(quotedForDetail(value.scanner.string(at: value.offset))): \(reason)"
             )
+        case .failure(.epc(let error)):
+            throw invalidEPC(value, error.reason, at: path())
         }
-        do throws(EPCError) {
-            return try EPC(bytes: bytes)
-        } catch {
-            throw PayloadRejection(
-                reason: .invalidEPC,
-                detail: "\(path()): invalid EPC \(quotedForDetail(text)): \(error.reason)"
-            )
+    }
+
+    /// `epc` when a tag's EPC memory bank can hold it (see ``EPC/tagMemoryProblem``).
+    private static func fromTag(
+        _ epc: EPC,
+        _ value: JSONField,
+        at path: @autoclosure () -> String
+    ) throws(PayloadRejection) -> EPC {
+        if let problem = epc.tagMemoryProblem {
+            throw invalidEPC(value, problem, at: path())
+        }
+        return epc
+    }
+
+    private static func invalidEPC(_ value: JSONField, _ reason: String, at path: String) -> PayloadRejection {
+        PayloadRejection(
+            reason: .invalidEPC,
+            detail: "\(path): invalid EPC \(quotedForDetail(value.scanner.string(at: value.offset))): \(reason)"
+        )
+    }
+
+    /// Whether a string value is `literal` (ASCII), as Swift `String` equality has it.
+    static func text(_ value: JSONField, equals literal: StaticString) -> Bool {
+        value.scanner.withString(at: value.offset) { JSONByteScanner.text($0, equals: literal) }
+    }
+
+    /// Whether a string value, upper-cased as `String.uppercased()` does, is `literal`
+    /// (upper-case ASCII): `simple`, and `ſimple` with a long s, are `SIMPLE`.
+    static func text(_ value: JSONField, uppercasedEquals literal: StaticString) -> Bool {
+        value.scanner.withString(at: value.offset) { text in
+            guard text.allSatisfy({ $0 < 0x80 }) else {
+                return String(decoding: text, as: UTF8.self).uppercased() == literal.description
+            }
+            guard text.count == literal.utf8CodeUnitCount else { return false }
+            for position in 0..<text.count {
+                var byte = text[position]
+                if byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") { byte -= 0x20 }
+                guard byte == literal.utf8Start[position] else { return false }
+            }
+            return true
         }
     }
 
     /// Peak RSSI given in whole (or fractional) dBm, as centi-dBm rounded to the nearest.
-    static func rssiCentiDbm(dBm value: JSONValue, at path: @autoclosure () -> String) throws(PayloadRejection) -> Int32
-    {
-        guard case .number(let number) = value else {
+    static func rssiCentiDbm(dBm value: JSONField, at path: @autoclosure () -> String) throws(PayloadRejection) -> Int32 {
+        guard value.kind == .number else {
             throw wrongType(path(), expected: "a number of dBm", got: value)
         }
-        let scaled = (number.doubleValue * 100).rounded()
+        let scaled = (value.scanner.number(at: value.offset).doubleValue * 100).rounded()
         guard let centi = Int32(exactly: scaled) else {
             throw wrongType(path(), expected: "an RSSI in dBm within ±21 million", got: value)
         }
@@ -158,7 +218,7 @@ enum EventField {
 
     /// Peak RSSI already in centi-dBm.
     static func rssiCentiDbm(
-        centiDbm value: JSONValue,
+        centiDbm value: JSONField,
         at path: @autoclosure () -> String
     ) throws(PayloadRejection) -> Int32 {
         try integer(value, in: Int32.min...Int32.max, at: path())
@@ -166,13 +226,17 @@ enum EventField {
 
     /// A reader timestamp given as an RFC 3339 string, checked for plausibility.
     static func time(
-        rfc3339 value: JSONValue,
+        rfc3339 value: JSONField,
         at path: @autoclosure () -> String,
         arrival: EventTime
     ) throws(PayloadRejection) -> EventTime {
-        guard case .string(let text) = value else {
+        guard value.kind == .string else {
             throw wrongType(path(), expected: "an RFC 3339 timestamp string", got: value)
         }
+        if let time = value.scanner.withString(at: value.offset, { EventTime(rfc3339Bytes: $0) }) {
+            return try plausible(time, at: path(), arrival: arrival)
+        }
+        let text = value.scanner.string(at: value.offset)
         let time: EventTime
         do throws(EventTime.ParseError) {
             time = try EventTime(rfc3339: text)
@@ -188,13 +252,13 @@ enum EventField {
     /// A reader timestamp given as a number of `unit`s since 1970-01-01T00:00:00Z, or as an
     /// RFC 3339 string.
     static func time(
-        epochOrRFC3339 value: JSONValue,
+        epochOrRFC3339 value: JSONField,
         unit: JSONFieldMapping.TimeUnit,
         at path: @autoclosure () -> String,
         arrival: EventTime
     ) throws(PayloadRejection) -> EventTime {
-        guard case .number(let number) = value else {
-            guard case .string = value else {
+        guard value.kind == .number else {
+            guard value.kind == .string else {
                 throw wrongType(
                     path(),
                     expected: "an RFC 3339 string or a number of \(unit.name) since 1970",
@@ -203,6 +267,7 @@ enum EventField {
             }
             return try time(rfc3339: value, at: path(), arrival: arrival)
         }
+        let number = value.scanner.number(at: value.offset)
         let nanosecondsPerUnit = unit.nanoseconds
         var nanoseconds: Int64?
         if let whole = number.exactly(Int64.self) {
@@ -251,8 +316,11 @@ enum EventField {
         return time
     }
 
-    static func wrongType(_ path: String, expected: String, got value: JSONValue) -> PayloadRejection {
-        PayloadRejection(reason: .wrongType, detail: "\(path): expected \(expected), got \(value.briefDescription)")
+    static func wrongType(_ path: String, expected: String, got value: JSONField) -> PayloadRejection {
+        PayloadRejection(
+            reason: .wrongType,
+            detail: "\(path): expected \(expected), got \(value.scanner.briefDescription(at: value.offset))"
+        )
     }
 }
 
@@ -277,49 +345,73 @@ extension JSONFieldMapping.TimeUnit {
     }
 }
 
-/// Base64 (RFC 4648 §4, standard alphabet) with a reason for every refusal, which Foundation's
-/// decoder does not give.
+/// Base64 (RFC 4648 §4, standard alphabet) decoded straight into an ``EPC``, with a reason
+/// for every refusal, which Foundation's decoder does not give.
 enum Base64 {
-    struct Problem: Error {
-        var reason: String
+    enum Problem: Error {
+        /// The text is not base64.
+        case base64(String)
+        /// The bytes are no EPC (none, or too many).
+        case epc(EPCError)
     }
 
-    static func decode(_ text: String) -> Result<[UInt8], Problem> {
-        var digits = Array(text.utf8)
+    /// The EPC whose bytes `text` encodes; the `=` padding may be left out.
+    static func epc(_ text: UnsafeBufferPointer<UInt8>) -> Result<EPC, Problem> {
+        var length = text.count
         var padding = 0
-        while digits.last == UInt8(ascii: "="), padding < 2 {
-            digits.removeLast()
+        while length > 0, text[length - 1] == UInt8(ascii: "="), padding < 2 {
+            length -= 1
             padding += 1
         }
-        if padding > 0, (digits.count + padding) % 4 != 0 {
-            return .failure(Problem(reason: "length \(digits.count + padding) with '=' padding is not a multiple of 4"))
+        if padding > 0, (length + padding) % 4 != 0 {
+            return .failure(.base64("length \(length + padding) with '=' padding is not a multiple of 4"))
         }
-        if digits.count % 4 == 1 {
-            return .failure(Problem(reason: "length \(digits.count) cannot be base64 (one digit too many or too few)"))
+        if length % 4 == 1 {
+            return .failure(.base64("length \(length) cannot be base64 (one digit too many or too few)"))
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count * 3 / 4)
+        for offset in 0..<length where digitValue(text[offset]) == nil {
+            let digit = text[offset]
+            let shown = digit > 0x20 && digit < 0x7F ? "'\(UnicodeScalar(digit))'" : "byte 0x\(hexByte(digit))"
+            return .failure(.base64("\(shown) at offset \(offset) is not a base64 digit"))
+        }
+        let byteCount = length * 6 / 8
+        guard byteCount > 0 else { return .failure(.epc(EPCError(input: "", reason: "empty EPC"))) }
+        guard byteCount * 8 <= EPC.maximumBits else {
+            return .failure(
+                .epc(
+                    EPCError(
+                        input: "\(byteCount) bytes",
+                        reason: "EPC of \(byteCount * 8) bits is longer than the \(EPC.maximumBits) bits supported"
+                    )
+                )
+            )
+        }
+        var epc = EPC(w0: 0, bitCount: byteCount * 8)
         var accumulator: UInt32 = 0
         var bitCount = 0
-        for (offset, digit) in digits.enumerated() {
-            let value: UInt8
-            switch digit {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = digit - UInt8(ascii: "A")
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): value = digit - UInt8(ascii: "a") + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = digit - UInt8(ascii: "0") + 52
-            case UInt8(ascii: "+"): value = 62
-            case UInt8(ascii: "/"): value = 63
-            default:
-                let shown = digit > 0x20 && digit < 0x7F ? "'\(UnicodeScalar(digit))'" : "byte 0x\(hexByte(digit))"
-                return .failure(Problem(reason: "\(shown) at offset \(offset) is not a base64 digit"))
-            }
-            accumulator = accumulator << 6 | UInt32(value)
+        var produced = 0
+        for position in 0..<length {
+            // Every digit was checked above.
+            accumulator = accumulator << 6 | UInt32(digitValue(text[position]) ?? 0)
             bitCount += 6
             if bitCount >= 8 {
                 bitCount -= 8
-                bytes.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bitCount)))
+                epc.setBits(at: produced * 8, count: 8, to: UInt64(UInt8(truncatingIfNeeded: accumulator >> UInt32(bitCount))))
+                produced += 1
             }
         }
-        return .success(bytes)
+        return .success(epc)
+    }
+
+    @inline(__always)
+    static func digitValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): digit - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): digit - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "+"): 62
+        case UInt8(ascii: "/"): 63
+        default: nil
+        }
     }
 }

@@ -22,20 +22,21 @@ public import SortgateConfig
 /// rejected (`invalid-timestamp`): an unset or drifting reader clock would otherwise move
 /// tags back in time or hold a departure for days.
 ///
-/// Cost: a message is first read by a fast path that scans the bytes once, compares member
-/// names as bytes, skips unknown members while checking their syntax, and builds reads straight
-/// from the bytes (EPC from hex or base64, timestamps and numbers parsed in place): no heap
-/// allocation per message or per read beyond the growth of `reads` (figures below). The generic
-/// `json` mapping follows each pointer by scanning its event, so its cost grows with the number
-/// of mapped fields times the event's size. Anything the fast path does not handle with
-/// certainty (a rejection of any kind, an escape or non-ASCII text in a string it must read, a
-/// duplicated member it reads, an exponent, a number it must read that is not a plain integer,
-/// a mapping pointer with non-ASCII tokens) sends the message to the tree path: Foundation's
-/// `JSONSerialization` parses it into a small value tree, allocating per field, and that path
-/// gives every result and rejection, so both paths always agree. On the 2-core development box
-/// (release build, CPU time while shared) a single-event Impinj or Zebra message takes ≈ 0.9 µs
-/// on the fast path against ≈ 32 µs and ≈ 100 allocations on the tree path; a batch of 50
-/// events ≈ 0.5 µs per read against ≈ 25–37 µs. A decoder value is immutable and safe to share
+/// A message that yields nothing is never dropped silently: an event that says nothing a reader
+/// could have meant (`{}` for the vendor formats) and a batch without events (`[]`,
+/// `{"events":[]}`) are rejected as `missing-field`, and text that is not exactly JSON (a
+/// trailing comma, say) is `malformed-json`. A message is thus either rejected with a reason,
+/// or it holds at least one read, ignored or rejected event counted in its ``DecodeSummary``.
+///
+/// Each format is decoded once, by walking the message bytes with the module's one JSON reader,
+/// ``JSONByteScanner``: member names are compared as bytes, unknown members skipped while their
+/// syntax is checked, and reads built straight from the bytes (EPC from hex or base64,
+/// timestamps and numbers parsed in place). A normal message therefore costs one pass and no
+/// heap allocation beyond the growth of `reads`; text is built only to describe a rejection, or
+/// to compare a string holding escapes or non-ASCII text the way Swift `String`s compare. The
+/// generic `json` mapping checks the message in one pass, then follows each pointer by scanning
+/// its event, so its cost grows with the number of mapped fields times the event's size. The
+/// README's benchmark section has the figures. A decoder value is immutable and safe to share
 /// between threads.
 public struct PayloadDecoder: Sendable {
     /// The default `max_payload`: 64 KiB.
@@ -103,46 +104,48 @@ public struct PayloadDecoder: Sendable {
         arrival: EventTime,
         into reads: inout [TagRead]
     ) throws(PayloadRejection) -> DecodeSummary {
+        guard payload.count <= maxPayload else {
+            throw PayloadRejection(
+                reason: .oversize,
+                detail: "payload is \(payload.count) bytes, above max_payload \(maxPayload)"
+            )
+        }
+        if !UTF8Check.isValid(payload), let invalid = UTF8Check(payload).firstInvalid {
+            let shown = invalid.bytes.map { "0x" + hexByte($0) }.joined(separator: " ")
+            throw PayloadRejection(reason: .invalidUTF8, detail: "invalid UTF-8 at byte \(invalid.offset) (\(shown))")
+        }
+        guard let base = payload.baseAddress, !payload.isEmpty else {
+            throw PayloadRejection(
+                reason: .malformedJSON,
+                detail: "byte offset 0: unexpected end of JSON (empty payload)"
+            )
+        }
         let message = MessageStamp(source: source, seq: seq, arrival: arrival)
+        var scanner = JSONByteScanner(base: base.assumingMemoryBound(to: UInt8.self), count: payload.count)
+        scanner.skipByteOrderMark()
         let mark = reads.count
-        do throws(FastPathExit) {
-            return try decodeFast(payload, message: message, into: &reads)
+        let result: Result<DecodeSummary, PayloadRejection>
+        do throws(JSONSyntaxError) {
+            switch format {
+            case .impinjIoT:
+                result = try decodeImpinj(&scanner, message: message, into: &reads)
+            case .zebraIoT:
+                result = try decodeZebra(&scanner, message: message, into: &reads)
+            case .json:
+                // `compiledMapping` is set by `init` for every `.json` format.
+                result = try decodeMapped(&scanner, mapping: compiledMapping!, message: message, into: &reads)
+            }
         } catch {
             reads.removeSubrange(mark...)
+            throw PayloadRejection(reason: .malformedJSON, detail: error.description)
         }
-        return try decodeWithTree(payload, message: message, into: &reads)
-    }
-
-    /// Decodes a message through a parsed ``JSONValue`` tree: the reference semantics, and the
-    /// path of every message the fast path leaves alone (see `decodeFast`).
-    func decodeWithTree(
-        _ payload: UnsafeRawBufferPointer,
-        message: MessageStamp,
-        into reads: inout [TagRead]
-    ) throws(PayloadRejection) -> DecodeSummary {
-        let root = try parseMessage(payload)
-        switch format {
-        case .impinjIoT:
-            return try decodeImpinj(root, message: message, into: &reads)
-        case .zebraIoT:
-            return try decodeZebra(root, message: message, into: &reads)
-        case .json:
-            // `compiledMapping` is set by `init` for every `.json` format.
-            return try decodeMapped(root, mapping: compiledMapping!, message: message, into: &reads)
+        switch result {
+        case .success(let summary):
+            return summary
+        case .failure(let rejection):
+            reads.removeSubrange(mark...)
+            throw rejection
         }
-    }
-
-    /// Decodes one message through the tree path only, bypassing the fast path: for benchmarks
-    /// that compare the two, and for nothing else (its results equal those of `decode`).
-    @_spi(Benchmarking)
-    public func decodeUsingTree(
-        _ payload: UnsafeRawBufferPointer,
-        source: SourceID,
-        seq: UInt64,
-        arrival: EventTime,
-        into reads: inout [TagRead]
-    ) throws(PayloadRejection) -> DecodeSummary {
-        try decodeWithTree(payload, message: MessageStamp(source: source, seq: seq, arrival: arrival), into: &reads)
     }
 
     /// Decodes one message held in any byte collection; contiguous storage (`[UInt8]`,
@@ -235,41 +238,49 @@ enum EventOutcome {
 }
 
 extension PayloadDecoder {
-    /// Decodes every event of a message with `decodeEvent`, keeping the good ones when some
-    /// are bad, and applies the "every event rejected" rule described on ``PayloadDecoder``.
-    func collect(
-        _ events: some Collection<JSONValue>,
-        batched: Bool,
+    /// Counts one event's outcome in `summary`, appending its read; a rejection is kept with the
+    /// event's position in its batch (nil for a message that is one event).
+    @inline(__always)
+    func record(
+        _ outcome: Result<EventOutcome, PayloadRejection>,
         into reads: inout [TagRead],
-        decodeEvent: (JSONValue, Int?) throws(PayloadRejection) -> EventOutcome
-    ) throws(PayloadRejection) -> DecodeSummary {
-        var summary = DecodeSummary()
-        for (index, event) in events.enumerated() {
-            let eventIndex = batched ? index : nil
-            do throws(PayloadRejection) {
-                switch try decodeEvent(event, eventIndex) {
-                case .read(let read):
-                    reads.append(read)
-                    summary.reads += 1
-                case .ignored:
-                    summary.ignoredEvents += 1
-                case .overflowWarning:
-                    summary.ignoredEvents += 1
-                    summary.overflowWarnings += 1
-                }
-            } catch {
-                var rejection = error
-                rejection.eventIndex = eventIndex
-                summary.rejected.append(rejection)
-            }
+        _ summary: inout DecodeSummary,
+        eventIndex: Int?
+    ) {
+        switch outcome {
+        case .success(.read(let read)):
+            reads.append(read)
+            summary.reads += 1
+        case .success(.ignored):
+            summary.ignoredEvents += 1
+        case .success(.overflowWarning):
+            summary.ignoredEvents += 1
+            summary.overflowWarnings += 1
+        case .failure(var rejection):
+            rejection.eventIndex = eventIndex
+            summary.rejected.append(rejection)
+        }
+    }
+
+    /// The result of a decoded message: a rejection when it held no event at all (`emptyBatch`
+    /// names the empty array) or when every event was rejected (the rule described on
+    /// ``PayloadDecoder``), else its summary.
+    func finish(_ summary: DecodeSummary, emptyBatch: String? = nil) -> Result<DecodeSummary, PayloadRejection> {
+        if let emptyBatch, summary.events == 0 {
+            return .failure(
+                PayloadRejection(
+                    reason: .missingField,
+                    detail: "\(emptyBatch): an empty array; the message holds no events"
+                )
+            )
         }
         if var first = summary.rejected.first, summary.reads == 0, summary.ignoredEvents == 0 {
             let others = summary.rejected.count - 1
             if others > 0 {
                 first.detail += " (and \(others) more rejected event\(others == 1 ? "" : "s"); no event was usable)"
             }
-            throw first
+            return .failure(first)
         }
-        return summary
+        return .success(summary)
     }
 }

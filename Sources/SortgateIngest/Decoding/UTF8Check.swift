@@ -1,22 +1,35 @@
 import SortgateConfig
 
 /// One pass over a payload that finds the first byte sequence that is not UTF-8 (RFC 3629:
-/// no overlong forms, no surrogates, nothing above U+10FFFF) and whether a NUL byte occurs.
+/// no overlong forms, no surrogates, nothing above U+10FFFF).
 ///
-/// Done before parsing so that a garbled payload is reported as `invalid-utf8` at its byte
-/// offset, not as whatever the JSON parser makes of it.
+/// Done before the JSON is read so that a garbled payload is reported as `invalid-utf8` at its
+/// byte offset, not as whatever the JSON reader makes of it. ASCII is checked eight bytes at a
+/// time; NUL bytes are left to ``JSONByteScanner``, which refuses them inside strings or out.
 struct UTF8Check {
     /// Where the first invalid sequence starts, and its bytes up to the one that broke it.
     var firstInvalid: (offset: Int, bytes: [UInt8])?
-    var containsNUL = false
 
-    init(_ bytes: UnsafeRawBufferPointer) {
+    /// Whether `bytes` are valid UTF-8, without building a diagnosis.
+    static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let count = bytes.count
         var index = 0
+        while index + 8 <= count {
+            if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
+            index += 8
+        }
+        while index < count, bytes[index] < 0x80 {
+            index += 1
+        }
+        return index == count || UTF8Check(bytes, from: index).firstInvalid == nil
+    }
+
+    init(_ bytes: UnsafeRawBufferPointer, from start: Int = 0) {
+        let count = bytes.count
+        var index = start
         while index < count {
             let lead = bytes[index]
             if lead < 0x80 {
-                if lead == 0 { containsNUL = true }
                 index += 1
                 continue
             }
