@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // C libraries, each imported only by its own wrapper module.
@@ -59,10 +60,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A dedicated named thread and a signal to wait on and wake: Glibc and Synchronization only.
+        .target(
+            name: "SortgateThreads",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SortgateMQTT",
             dependencies: [
                 "CMosquitto",
+                "SortgateCore",
+                "SortgateThreads",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -71,6 +79,8 @@ let package = Package(
             name: "SortgateModbus",
             dependencies: [
                 "CModbus",
+                "SortgateCore",
+                "SortgateThreads",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -91,6 +101,7 @@ let package = Package(
             dependencies: [
                 "SortgateCore",
                 "SortgateConfig",
+                "SortgateThreads",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -108,6 +119,7 @@ let package = Package(
                 "SortgateMQTT",
                 "SortgateModbus",
                 "SortgateStore",
+                "SortgateThreads",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -116,6 +128,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -126,6 +139,7 @@ let package = Package(
             dependencies: [
                 "CModbus",
                 "SortgateModbus",
+                "SortgateThreads",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tools/ModbusServer",
@@ -232,7 +246,12 @@ let package = Package(
         ),
         .testTarget(
             name: "SortgateMQTTTests",
-            dependencies: ["SortgateMQTT", "SortgateTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SortgateMQTT",
+                "SortgateCore",
+                "SortgateTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -244,6 +263,7 @@ let package = Package(
                 "SortgateIngest",
                 "SortgateCore",
                 "SortgateTestSupport",
+                "SortgateThreads",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

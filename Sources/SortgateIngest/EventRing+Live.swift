@@ -1,6 +1,7 @@
 import Foundation
 public import SortgateCore
 public import SortgateConfig
+public import SortgateThreads
 
 extension FullPolicy {
     /// The ring's policy for this config value.
@@ -12,41 +13,25 @@ extension FullPolicy {
     }
 }
 
-/// The event ring's waiting part (`EventRingParker`) for the live gateway: an `NSCondition`
-/// guarding an epoch. Parking and waking take the lock; the ring only calls them when a thread
-/// actually has to wait (an empty ring for the consumer, a full one for a `block` producer).
-public final class ConditionParker: EventRingParker, @unchecked Sendable {
-    // @unchecked: `current` is only touched with `condition` locked.
-    private let condition = NSCondition()
-    private var current: UInt64 = 0
-
-    public init() {}
-
-    public var epoch: UInt64 {
-        condition.lock()
-        defer { condition.unlock() }
-        return current
-    }
-
+/// The event ring's waiting part (`EventRingParker`) for the live gateway: the shared
+/// `WakeSignal`, whose epoch is exactly the parker's. Parking and waking take its lock; the ring only
+/// calls them when a thread actually has to wait (an empty ring for the consumer, a full one for a
+/// `block` producer).
+/// The conformance lives here because SortgateThreads (Glibc only) cannot know SortgateCore's
+/// protocol, and SortgateCore (no OS calls) cannot know the signal.
+extension WakeSignal: EventRingParker {
     public func park(observed: UInt64, timeout: Duration) {
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        let deadline = Date(timeIntervalSinceNow: seconds)
-        condition.lock()
-        while current == observed && condition.wait(until: deadline) {}
-        condition.unlock()
+        wait(whileEpochIs: observed, for: timeout)
     }
 
     public func unparkAll() {
-        condition.lock()
-        current &+= 1
-        condition.broadcast()
-        condition.unlock()
+        signal()
     }
 }
 
 extension EventRing {
     /// The ring of a live gateway: sized by the config's `ring` section, one source per device
-    /// (its index in `devices`), waiting on `ConditionParker`s.
+    /// (its index in `devices`), waiting on `WakeSignal`s.
     public static func live(config: SiteConfig) -> EventRing {
         live(configuration: config.ring, sources: config.devices.count)
     }
@@ -56,8 +41,8 @@ extension EventRing {
         EventRing(
             configuration: configuration,
             sources: sources,
-            consumerParker: ConditionParker(),
-            producerParker: ConditionParker()
+            consumerParker: WakeSignal(),
+            producerParker: WakeSignal()
         )
     }
 

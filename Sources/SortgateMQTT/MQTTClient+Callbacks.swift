@@ -1,6 +1,7 @@
 import CMosquitto
 import Glibc
 import Logging
+import SortgateCore
 import Synchronization
 
 /// libmosquitto's callbacks. They all run on the network thread, reach the client through the
@@ -61,7 +62,9 @@ extension MQTTClient {
             if isReconnect {
                 state.statistics.reconnects += 1
             }
-            state.backoff.connectionEstablished(at: .now)
+            // A fresh loss of this connection is retried after the minimum delay (issue 15):
+            // only failures to connect make the delay grow.
+            state.backoff.recordSuccess()
             return (state.attemptNumber, isReconnect)
         }
         logger.info(

@@ -1,3 +1,5 @@
+public import SortgateCore
+
 extension MQTTClient {
     /// Everything an `MQTTClient` needs to reach one broker, with the defaults a gateway wants:
     /// a fixed client id, a persistent session (`cleanSession` false), MQTT 3.1.1, a 30 s keepalive
@@ -27,7 +29,7 @@ extension MQTTClient {
         public var tls: TLS?
         /// The reconnect delay bounds: the first retry waits `minimum`, each further one twice as long,
         /// up to `maximum`.
-        public var reconnectBackoff: ReconnectBackoff.Bounds
+        public var reconnectBackoff: Backoff.Bounds
         /// Topic filters subscribed to on every (re)connect, each with its QoS.
         public var subscriptions: [Subscription]
 
@@ -41,7 +43,7 @@ extension MQTTClient {
             username: String? = nil,
             password: String? = nil,
             tls: TLS? = nil,
-            reconnectBackoff: ReconnectBackoff.Bounds = .init(),
+            reconnectBackoff: Backoff.Bounds = .init(),
             subscriptions: [Subscription] = []
         ) {
             self.host = host

@@ -1,6 +1,8 @@
 import CMosquitto
 import Glibc
 import Logging
+import SortgateCore
+import SortgateThreads
 import Synchronization
 
 /// The network thread: connect, run `mosquitto_loop` until the connection ends, wait out the backoff,
@@ -142,7 +144,7 @@ extension MQTTClient {
             )
             state.lastError = error
             state.statistics.isConnected = false
-            let delay = state.backoff.delayAfterFailure(at: .now)
+            let delay = state.backoff.recordFailure()
             return (error, delay, state.attemptNumber, wasConnected)
         }
     }

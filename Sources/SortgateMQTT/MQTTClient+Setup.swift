@@ -1,5 +1,6 @@
 import CMosquitto
 import Glibc
+import SortgateCore
 
 /// Checking the configuration and applying it to a new `struct mosquitto *`: everything that can
 /// make `start()` throw.
@@ -36,8 +37,7 @@ extension MQTTClient {
                     "QoS \(subscription.qos) is outside 0...2"
                 )
             }
-            let code = MQTTResultCode(rawValue: mosquitto_sub_topic_check(subscription.filter))
-            guard code == .success, !subscription.filter.utf8.contains(0) else {
+            guard MQTTTopicFilter.isValid(subscription.filter) else {
                 throw configurationError("subscribe to '\(subscription.filter)'", "not a valid topic filter")
             }
         }

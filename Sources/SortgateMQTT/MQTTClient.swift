@@ -1,6 +1,8 @@
 import CMosquitto
 import Glibc
 public import Logging
+import SortgateCore
+import SortgateThreads
 import Synchronization
 
 /// A safe MQTT client over libmosquitto: one broker, a fixed client id, a persistent session,
@@ -98,7 +100,7 @@ public final class MQTTClient: @unchecked Sendable {
         logger[metadataKey: "mqtt.client_id"] = "\(configuration.clientID)"
         self.logger = logger
         self.messageHandler = handler
-        self.state = Mutex(State(backoff: ReconnectBackoff(bounds: configuration.reconnectBackoff)))
+        self.state = Mutex(State(backoff: Backoff(bounds: configuration.reconnectBackoff)))
     }
 
     deinit {
@@ -143,16 +145,26 @@ public final class MQTTClient: @unchecked Sendable {
             }
             state.lifecycle = .starting
         }
-        do {
+        do throws(MQTTError) {
             try validate(configuration)
             let handle = try makeHandle()
             state.withLock { $0.handle = handle }
             try configure(handle)
-            let wakeSignal = try WakeSignal(owner: configuration.brokerAddress)
-            let thread = try NetworkThread.spawn(broker: configuration.brokerAddress) {
-                // The closure keeps `self` alive until the loop ends: libmosquitto's userdata pointer
-                // to `self` is unretained and must stay valid while callbacks can run.
-                self.runNetworkLoop(handle: handle, wakeSignal: wakeSignal)
+            let wakeSignal = WakeSignal()
+            let thread: DedicatedThread
+            do {
+                thread = try DedicatedThread.spawn(name: "mqtt \(configuration.brokerAddress)") {
+                    // The closure keeps `self` alive until the loop ends: libmosquitto's userdata pointer
+                    // to `self` is unretained and must stay valid while callbacks can run.
+                    self.runNetworkLoop(handle: handle, wakeSignal: wakeSignal)
+                }
+            } catch {
+                throw MQTTError(
+                    code: .errno,
+                    message: String(cString: strerror(error.errorNumber)),
+                    operation: "start network thread",
+                    broker: configuration.brokerAddress
+                )
             }
             let stopNow = state.withLock { state in
                 state.lifecycle = .running(Running(thread: thread, wakeSignal: wakeSignal))
@@ -238,7 +250,7 @@ extension MQTTClient {
         var handle: MosquittoHandle?
         var statistics = Statistics()
         var lastError: MQTTError?
-        var backoff: ReconnectBackoff
+        var backoff: Backoff
         /// Publishes handed to libmosquitto and not yet acknowledged, by message id.
         var pendingPublishes: [Int32: CheckedContinuation<Result<Void, MQTTError>, Never>] = [:]
         /// Acknowledgements that arrived before `publish` registered its continuation (the network
@@ -270,7 +282,7 @@ extension MQTTClient {
     }
 
     struct Running {
-        let thread: NetworkThread
+        let thread: DedicatedThread
         let wakeSignal: WakeSignal
     }
 }

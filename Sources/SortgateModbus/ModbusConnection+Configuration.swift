@@ -1,3 +1,5 @@
+public import SortgateCore
+
 extension ModbusConnection {
     /// Serial line parity, as libmodbus takes it.
     public enum Parity: String, Sendable, Hashable, CaseIterable {
@@ -33,12 +35,12 @@ extension ModbusConnection {
         /// override it (`read(...timeout:)`).
         public var responseTimeout: Duration
         /// Delays between connection attempts after failed ones: 100 ms doubling up to 30 s by default.
-        public var reconnectBackoff: ExponentialBackoff.Bounds
+        public var reconnectBackoff: Backoff.Bounds
 
         public init(
             endpoint: Endpoint,
             responseTimeout: Duration = .milliseconds(500),
-            reconnectBackoff: ExponentialBackoff.Bounds = ExponentialBackoff.Bounds()
+            reconnectBackoff: Backoff.Bounds = Backoff.Bounds()
         ) {
             self.endpoint = endpoint
             self.responseTimeout = responseTimeout

@@ -1,6 +1,7 @@
 import CModbus
 import Glibc
 public import Logging
+import SortgateCore
 import Synchronization
 
 /// A safe Modbus master connection over libmodbus: one TCP connection or one serial line, read
@@ -9,7 +10,7 @@ import Synchronization
 /// ## Threads: calls block
 /// Every request blocks until the answer arrived or the response timeout passed (libmodbus waits in
 /// `select`), and a connection attempt blocks up to the same timeout. Call them from one dedicated
-/// thread per connection (`ModbusThread`), never from Swift's cooperative pool, where a dead device
+/// thread per connection (`DedicatedThread`), never from Swift's cooperative pool, where a dead device
 /// would stall unrelated tasks. libmodbus contexts are not thread-safe: a connection has one owner
 /// thread; an internal lock serializes calls anyway, so a misuse waits instead of corrupting memory.
 ///
@@ -49,7 +50,7 @@ public final class ModbusConnection: @unchecked Sendable {
     struct IOState {
         /// The open libmodbus context, nil while disconnected.
         var context: OpaquePointer?
-        var backoff: ExponentialBackoff
+        var backoff: Backoff
         /// No connection attempt before this instant (reconnect backoff).
         var nextAttempt: ContinuousClock.Instant?
         /// Why the last connection attempt failed, for the `ENOTCONN` errors during the backoff.
@@ -65,7 +66,7 @@ public final class ModbusConnection: @unchecked Sendable {
         var logger = logger
         logger[metadataKey: "modbus.endpoint"] = "\(configuration.endpoint)"
         self.logger = logger
-        self.io = Mutex(IOState(backoff: ExponentialBackoff(bounds: configuration.reconnectBackoff)))
+        self.io = Mutex(IOState(backoff: Backoff(bounds: configuration.reconnectBackoff)))
     }
 
     deinit {

@@ -112,20 +112,6 @@ struct AlertDeliveryTests {
         return result
     }
 
-    @Test("retry delays double from 200 ms to 30 s and start over after an acknowledgement")
-    func retryBackoff() {
-        var backoff = AlertRetryBackoff()
-        let delays = (0..<10).map { _ in backoff.delayAfterFailure() }
-        #expect(
-            delays == [
-                .milliseconds(200), .milliseconds(400), .milliseconds(800), .milliseconds(1600), .milliseconds(3200),
-                .milliseconds(6400), .milliseconds(12800), .milliseconds(25600), .seconds(30), .seconds(30),
-            ]
-        )
-        backoff.succeeded()
-        #expect(backoff.delayAfterFailure() == .milliseconds(200))
-    }
-
     @Test("broker stopped and webhook failing: every alert arrives on both routes, in order, once back")
     func outageThenRecovery() async throws {
         let folder = try TemporaryFolder()

@@ -5,7 +5,7 @@ import SortgateConfig
 
 @Suite("LatencyHistogram")
 struct LatencyHistogramTests {
-    @Test("percentiles are within one bucket (6 %) above the true value, and never above the maximum")
+    @Test("percentiles are within one bucket (1 %) above the true value, and never above the maximum")
     func percentiles() {
         var histogram = LatencyHistogram()
         for value in 1...1000 { histogram.record(microseconds: Int64(value) * 100) }

@@ -1,4 +1,5 @@
 import Logging
+import SortgateCore
 import SortgateMQTT
 import SortgateTestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SortgateCore
 import SortgateMQTT
 import SortgateTestSupport
 import Testing
@@ -123,6 +124,35 @@ struct MQTTClientTests {
         #expect(test.logs.contains(level: .info, "MQTT connection lost"))
         #expect(test.logs.contains(level: .info, "MQTT reconnected"))
         #expect(test.logs.all.contains { $0.message.contains("reconnecting in") && $0.metadata["mqtt.attempt"] != nil })
+    }
+
+    /// Issue 15 item 7: the delay used to keep growing across connections shorter than 10 s, so a
+    /// second short outage soon after a longer one was retried only after seconds.
+    @Test("after a long outage, a second short one is bridged well within a second of the broker's return")
+    func shortOutageAfterLongOneReconnectsQuickly() async throws {
+        let broker = try await MosquittoBroker()
+        defer { broker.stop() }
+        // The production bounds, under which the old rule waited 3.2 s here.
+        let test = TestClient(port: broker.port, backoff: .init(minimum: .milliseconds(100), maximum: .seconds(30)))
+        try test.client.start()
+        defer { test.client.stop() }
+        #expect(await eventually { test.client.statistics.isConnected })
+
+        // Failed attempts after 100, 200, 400 and 800 ms: the delay has grown to 1.6 s.
+        broker.stop()
+        #expect(await eventually { !test.client.statistics.isConnected })
+        try await Task.sleep(for: .milliseconds(1700))
+        try await broker.restart()
+        #expect(await eventually { test.client.statistics.isConnected })
+
+        broker.stop()
+        #expect(await eventually(interval: .milliseconds(2)) { !test.client.statistics.isConnected })
+        try await broker.restart()
+        let back = ContinuousClock.now
+        #expect(await eventually(interval: .milliseconds(5)) { test.client.statistics.isConnected })
+        let reconnectedAfter = back.duration(to: .now)
+        #expect(reconnectedAfter < .seconds(1), "reconnected \(reconnectedAfter) after the broker was back")
+        #expect(test.client.statistics.reconnects == 2)
     }
 
     @Test("a QoS 1 publish made while the broker is down completes after it is back, and is delivered once")

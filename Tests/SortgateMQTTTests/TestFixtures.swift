@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SortgateCore
 import SortgateMQTT
 import SortgateTestSupport
 import Synchronization
@@ -90,7 +91,7 @@ struct TestClient {
         password: String? = nil,
         tls: MQTTClient.TLS? = nil,
         subscriptions: [MQTTClient.Subscription] = [],
-        backoff: ReconnectBackoff.Bounds = .init(minimum: .milliseconds(50), maximum: .milliseconds(400))
+        backoff: Backoff.Bounds = .init(minimum: .milliseconds(50), maximum: .milliseconds(400))
     ) {
         let collector = MessageCollector()
         let logs = LogStore()

@@ -1,3 +1,4 @@
+import SortgateCore
 import SortgateModbus
 import SortgateModbusServer
 import SortgateTestSupport
@@ -174,7 +175,7 @@ struct ModbusConnectionTests {
         // A backoff long enough that the second request surely falls within it, even on a busy machine.
         let connection = loopbackConnection(
             port: port,
-            backoff: ExponentialBackoff.Bounds(minimum: .seconds(3), maximum: .seconds(3))
+            backoff: Backoff.Bounds(minimum: .seconds(3), maximum: .seconds(3))
         )
         defer { connection.close() }
 

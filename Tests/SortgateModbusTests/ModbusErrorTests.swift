@@ -2,7 +2,7 @@ import Glibc
 import SortgateModbus
 import Testing
 
-@Suite("ModbusError, errno names and backoff")
+@Suite("ModbusError and errno names")
 struct ModbusErrorTests {
     @Test("errno values map to names, libmodbus texts and kinds")
     func errnoNames() {
@@ -57,25 +57,6 @@ struct ModbusErrorTests {
         )
         #expect(exception.kind.description == "exception 0x0B gateway-target-failed-to-respond")
         #expect(exception.kind.label == "exception-gateway-target-failed-to-respond")
-    }
-
-    @Test("backoff doubles from the minimum to the maximum and starts over after a success")
-    func exponentialBackoff() {
-        var backoff = ExponentialBackoff(
-            bounds: ExponentialBackoff.Bounds(minimum: .milliseconds(100), maximum: .milliseconds(1000))
-        )
-        #expect(backoff.currentDelay == .zero)
-        let delays = (0..<6).map { _ in backoff.recordFailure() }
-        #expect(
-            delays == [
-                .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800), .milliseconds(1000),
-                .milliseconds(1000),
-            ]
-        )
-        #expect(backoff.consecutiveFailures == 6)
-        backoff.recordSuccess()
-        #expect(backoff.consecutiveFailures == 0)
-        #expect(backoff.recordFailure() == .milliseconds(100))
     }
 
     @Test("tables know their function codes and limits")

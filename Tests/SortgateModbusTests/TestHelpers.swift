@@ -1,5 +1,7 @@
 import Logging
+import SortgateCore
 import SortgateModbus
+import SortgateThreads
 import SortgateTestSupport
 import Synchronization
 
@@ -8,7 +10,7 @@ import Synchronization
 func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         do {
-            _ = try ModbusThread.spawn(name: "test", endpoint: "test") {
+            _ = try DedicatedThread.spawn(name: "test", endpoint: "test") {
                 continuation.resume(with: Result { try body() })
             }
         } catch {
@@ -34,7 +36,7 @@ func readFailure(_ body: @escaping @Sendable () throws -> [UInt16]) async throws
 func loopbackConnection(
     port: Int,
     timeout: Duration = .milliseconds(200),
-    backoff: ExponentialBackoff.Bounds = ExponentialBackoff.Bounds(
+    backoff: Backoff.Bounds = Backoff.Bounds(
         minimum: .milliseconds(50),
         maximum: .milliseconds(200)
     )

@@ -4,6 +4,7 @@ import Glibc
 public import Logging
 import Synchronization
 public import SortgateModbus
+import SortgateThreads
 
 /// A Modbus TCP server (libmodbus' server side) for simulators and tests: several unit ids, each with
 /// its own register map, and a request handler that decides per request whether to answer with
@@ -34,13 +35,13 @@ public final class ModbusTCPServer: @unchecked Sendable {
     private let maps: Mutex<[Int: ModbusRegisterMap]>
     private let state = Mutex(State())
     private let counters = Mutex(Statistics())
-    private let stopSignal: StopSignal
+    private let stopSignal: WakeSignal
     private let clientThreads = DispatchGroup()
     private let listenContext: ListenContext
 
     struct State {
         var stopped = false
-        var acceptThread: ModbusThread?
+        var acceptThread: DedicatedThread?
         /// Open client sockets by connection number, to shut them down on `stop()`/`dropConnections()`.
         var clients: [Int: Int32] = [:]
         var nextClient = 0
@@ -73,7 +74,7 @@ public final class ModbusTCPServer: @unchecked Sendable {
         self.host = host
         self.handler = handler
         self.maps = Mutex(registerMaps)
-        self.stopSignal = try StopSignal()
+        self.stopSignal = WakeSignal()
         let created = modbusCall { modbus_new_tcp(host, Int32(clamping: port)) }
         guard let context = created.result else {
             throw ModbusError(errno: created.errno, endpoint: endpoint, operation: .listen)
@@ -96,7 +97,7 @@ public final class ModbusTCPServer: @unchecked Sendable {
         logger[metadataKey: "modbus.server"] = "\(host):\(self.port)"
         self.logger = logger
         do {
-            let thread = try ModbusThread.spawn(name: "modbus-accept", endpoint: endpoint) { [self] in
+            let thread = try DedicatedThread.spawn(name: "modbus-accept", endpoint: endpoint) { [self] in
                 acceptClients()
             }
             state.withLock { $0.acceptThread = thread }
@@ -154,7 +155,7 @@ public final class ModbusTCPServer: @unchecked Sendable {
 
     /// Stops listening, closes every connection and waits for every thread. Idempotent.
     public func stop() {
-        let acceptThread = state.withLock { state -> ModbusThread? in
+        let acceptThread = state.withLock { state -> DedicatedThread? in
             guard !state.stopped else {
                 return nil
             }
@@ -228,7 +229,7 @@ extension ModbusTCPServer {
             }
             clientThreads.enter()
             do {
-                _ = try ModbusThread.spawn(name: "modbus-client", endpoint: "\(host):\(port)") { [self] in
+                _ = try DedicatedThread.spawn(name: "modbus-client", endpoint: "\(host):\(port)") { [self] in
                     serve(connection: number, socket: socket)
                     clientThreads.leave()
                 }

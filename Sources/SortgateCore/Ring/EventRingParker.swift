@@ -1,6 +1,6 @@
 /// How a thread of the event ring waits: the ring itself is pure Swift and never blocks in the
-/// OS, so the waiting part is injected (the gateway's is `ConditionParker` in SortgateIngest,
-/// an `NSCondition`).
+/// OS, so the waiting part is injected (the gateway's is SortgateThreads' `WakeSignal`,
+/// a condition variable).
 ///
 /// The contract is an *epoch*: `unparkAll()` increments it and wakes every parked thread;
 /// `park(observed:timeout:)` returns at once when the epoch no longer equals `observed`, else

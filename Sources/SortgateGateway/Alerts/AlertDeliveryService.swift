@@ -2,6 +2,7 @@ public import Logging
 public import ServiceLifecycle
 public import SortgateStore
 public import SortgateConfig
+import SortgateCore
 import SortgateIngest
 
 /// Delivers the alert outbox: one loop per configured route (`mqtt`, `webhook`), each taking the
@@ -11,7 +12,7 @@ import SortgateIngest
 /// ## Order and retries
 /// A route never skips a notification: on a failure the entry's attempt count goes up, the
 /// failure is logged with the delay, and the same entry is tried again after a bounded
-/// exponential backoff (`AlertRetryBackoff`, 200 ms doubling to 30 s), so a receiver sees the
+/// exponential backoff (`Backoff`, 200 ms doubling to 30 s), so a receiver sees the
 /// alerts in outbox order even after an hour of outage. A notification can arrive twice (the
 /// route took it but the acknowledgement was lost, or the gateway stopped in between); it then
 /// carries the same alert id and transition. The routes are independent: a dead webhook does not
@@ -144,9 +145,8 @@ public final class AlertDeliveryService: Service, Sendable {
     private func deliveryLoop(_ route: any AlertDeliveryRoute) async {
         var logger = logger
         logger[metadataKey: "alert.route"] = "\(route.name)"
-        var backoff = AlertRetryBackoff(
-            initial: configuration.initialRetryDelay,
-            maximum: configuration.maximumRetryDelay
+        var backoff = Backoff(
+            bounds: Backoff.Bounds(minimum: configuration.initialRetryDelay, maximum: configuration.maximumRetryDelay)
         )
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let entry: OutboxEntry
@@ -157,7 +157,7 @@ public final class AlertDeliveryService: Service, Sendable {
                 }
                 entry = oldest
             } catch {
-                let delay = backoff.delayAfterFailure()
+                let delay = backoff.recordFailure()
                 logger.error("cannot read the alert outbox: \(error); retrying in \(delay)")
                 guard await pause(delay) else { break }
                 continue
@@ -176,7 +176,7 @@ public final class AlertDeliveryService: Service, Sendable {
                     )
                     break
                 }
-                let delay = backoff.delayAfterFailure()
+                let delay = backoff.recordFailure()
                 metadata["alert.attempts"] = "\(entry.attempts + 1)"
                 logger.warning(
                     "alert not delivered to \(route.destination): \(error); retrying the same alert in \(delay)",
@@ -186,13 +186,13 @@ public final class AlertDeliveryService: Service, Sendable {
                 guard await pause(delay) else { break }
                 continue
             }
-            backoff.succeeded()
+            backoff.recordSuccess()
             logger.info("alert delivered to \(route.destination)", metadata: metadata)
             do {
                 try store.notificationDelivered(seq: entry.seq)
             } catch {
                 // The route has it; the row stays and is sent again (same id) after the backoff.
-                let delay = backoff.delayAfterFailure()
+                let delay = backoff.recordFailure()
                 logger.error(
                     "alert delivered but not removed from the outbox: \(error); it will be sent again in \(delay)",
                     metadata: metadata

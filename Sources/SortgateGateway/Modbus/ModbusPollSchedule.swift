@@ -1,4 +1,4 @@
-import SortgateModbus
+import SortgateCore
 import SortgateConfig
 import SortgateIngest
 
@@ -14,7 +14,7 @@ public struct ModbusPollSchedule: Sendable, Hashable {
     public let period: Duration
     /// When the next poll is due.
     public private(set) var due: ContinuousClock.Instant
-    private var backoff: ExponentialBackoff
+    private var backoff: Backoff
 
     /// - Parameters:
     ///   - maximumBackoff: the longest wait after failures (at least `2 × period`).
@@ -23,8 +23,8 @@ public struct ModbusPollSchedule: Sendable, Hashable {
         precondition(period > .zero, "a poll period must be positive")
         self.period = period
         self.due = firstDue
-        self.backoff = ExponentialBackoff(
-            bounds: ExponentialBackoff.Bounds(minimum: period * 2, maximum: max(period * 2, maximumBackoff))
+        self.backoff = Backoff(
+            bounds: Backoff.Bounds(minimum: period * 2, maximum: max(period * 2, maximumBackoff))
         )
     }
 

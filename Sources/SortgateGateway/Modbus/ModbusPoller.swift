@@ -5,6 +5,7 @@ public import SortgateModbus
 import Synchronization
 public import SortgateConfig
 public import SortgateIngest
+import SortgateThreads
 
 /// Polls the Modbus devices of a site and hands every poll to a sink as a `ModbusPollResult` (the
 /// device's id in the site topology; `Gateway` writes it straight into the event ring): one result
@@ -46,14 +47,14 @@ public final class ModbusPoller: Service, Sendable {
     /// Tuning shared by every line; the defaults suit a site.
     public struct Options: Sendable, Hashable {
         /// Delays between attempts to reconnect a dead connection (default 100 ms doubling to 30 s).
-        public var reconnectBackoff: ExponentialBackoff.Bounds
+        public var reconnectBackoff: Backoff.Bounds
         /// The longest wait between polls of a failing device (default 60 s).
         public var maximumPollBackoff: Duration
         /// The read planner's gap rule (`ModbusReadPlan`, default 8 registers).
         public var maximumGap: Int
 
         public init(
-            reconnectBackoff: ExponentialBackoff.Bounds = ExponentialBackoff.Bounds(),
+            reconnectBackoff: Backoff.Bounds = Backoff.Bounds(),
             maximumPollBackoff: Duration = .seconds(60),
             maximumGap: Int = ModbusReadPlan.defaultMaximumGap
         ) {
@@ -187,12 +188,12 @@ public final class ModbusPoller: Service, Sendable {
             return started
         }
         precondition(!alreadyStarted, "ModbusPoller.run() called twice; make a new poller")
-        let stop = try StopSignal()
-        var threads: [ModbusThread] = []
+        let stop = WakeSignal()
+        var threads: [DedicatedThread] = []
         do {
             for line in lines {
                 threads.append(
-                    try ModbusThread.spawn(name: "modbus \(line.endpoint)", endpoint: line.endpoint.description) {
+                    try DedicatedThread.spawn(name: "modbus \(line.endpoint)", endpoint: line.endpoint.description) {
                         [self] in
                         poll(line, until: stop)
                     }
@@ -200,7 +201,7 @@ public final class ModbusPoller: Service, Sendable {
             }
         } catch {
             stop.signal()
-            await ModbusThread.join(threads)
+            await DedicatedThread.join(threads)
             throw error
         }
         logger.info(
@@ -210,7 +211,7 @@ public final class ModbusPoller: Service, Sendable {
         // Returns on graceful shutdown, or throws when the task is cancelled: either way, stop.
         try? await gracefulShutdown()
         stop.signal()
-        await ModbusThread.join(threads)
+        await DedicatedThread.join(threads)
         logger.info("Modbus poller stopped")
     }
 
@@ -231,7 +232,7 @@ public final class ModbusPoller: Service, Sendable {
 
 extension ModbusPoller {
     /// The loop of one line's thread: poll whichever device is due next, until `stop`.
-    private func poll(_ line: Line, until stop: StopSignal) {
+    private func poll(_ line: Line, until stop: WakeSignal) {
         var logger = self.logger
         logger[metadataKey: "modbus.connection"] = "\(line.endpoint)"
         let connection = ModbusConnection(

@@ -1,17 +1,28 @@
-/// Bounded exponential backoff as a pure state machine: no clock, no sleeping, tested with plain
-/// values.
+/// Bounded exponential backoff as a pure state machine: no clock, no sleeping, so every caller's
+/// retry pacing is tested with plain values.
 ///
 /// The first failure waits `bounds.minimum`, each further consecutive failure twice as long, up to
-/// `bounds.maximum`; a success starts over. No jitter: one gateway polls a handful of devices, and a
+/// `bounds.maximum`; a success starts over. One type serves every retry loop of the gateway, each
+/// with its own bounds: the MQTT reconnect, the Modbus reconnect and poll schedule, and the alert
+/// delivery retry.
+///
+/// What counts as a success is the caller's: the MQTT client records one when the broker accepts
+/// a connection (CONNACK), so that the first retry after losing an established connection comes
+/// after `bounds.minimum` however short the connection was, and only repeated failures to connect
+/// make the delay grow. A broker that accepts and drops at once (a second client with the same id)
+/// is then retried every `bounds.minimum`; each drop is logged, which is how an operator finds it.
+///
+/// No jitter: a gateway is one client per broker and polls a handful of devices, and a
 /// predictable delay is easier to read in a log than a random one.
-public struct ExponentialBackoff: Sendable, Hashable {
+public struct Backoff: Sendable, Hashable {
     /// The smallest and the largest delay.
     public struct Bounds: Sendable, Hashable {
         public var minimum: Duration
         public var maximum: Duration
 
+        /// Callers that take bounds from configuration check `0 < minimum <= maximum` themselves,
+        /// so that a bad value is a configuration error rather than a trap.
         public init(minimum: Duration = .milliseconds(100), maximum: Duration = .seconds(30)) {
-            precondition(minimum > .zero && maximum >= minimum, "backoff needs 0 < minimum <= maximum")
             self.minimum = minimum
             self.maximum = maximum
         }
@@ -33,7 +44,7 @@ public struct ExponentialBackoff: Sendable, Hashable {
         }
         var delay = bounds.minimum
         var doublings = 1
-        while doublings < consecutiveFailures, delay < bounds.maximum {
+        while doublings < consecutiveFailures && delay > .zero && delay < bounds.maximum {
             delay *= 2
             doublings += 1
         }
