@@ -157,13 +157,16 @@ public final class BatchWriter: FactSink, @unchecked Sendable {
 
     /// Writes `batch`, retrying until it commits (nil) or the writer must give up (the last error).
     private func commit(_ batch: FactBatch) -> (any Error)? {
-        var delay = configuration.retryDelay
+        var backoff = Backoff(
+            bounds: .init(minimum: configuration.retryDelay, maximum: configuration.maximumRetryDelay)
+        )
         let firstFailure = ContinuousClock.now
         while true {
             do {
                 try target.write(batch)
                 return nil
             } catch {
+                let delay = backoff.recordFailure()
                 condition.lock()
                 var deadline = retryDeadline
                 condition.unlock()
@@ -176,7 +179,6 @@ public final class BatchWriter: FactSink, @unchecked Sendable {
                 }
                 logger.error("sink write failed: \(error); retrying the same batch in \(delay)")
                 waitForRetry(delay)
-                delay = min(delay * 2, configuration.maximumRetryDelay)
             }
         }
     }
