@@ -48,6 +48,7 @@ final class LiveGateway: Sendable {
     var ring: EventRing { gateway.ring }
     var pipeline: PipelineService { gateway.pipeline }
     var sources: [MQTTSource] { gateway.sources.mqtt }
+    var isConnected: Bool { gateway.sources.brokersConnected.connected == gateway.sources.mqtt.count }
 
     /// Waits until every source is connected and subscribed.
     func waitUntilSubscribed() async throws {
