@@ -1,36 +1,9 @@
-/// SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", 2014).
-///
-/// The generator owns its randomness so that a seed names one capture forever: the standard
-/// library's `random(in:using:)` and `shuffle(using:)` are free to change their algorithms
-/// between toolchains, so even the range mapping and the shuffle are implemented here.
-struct SplitMix64 {
-    private var state: UInt64
+import SortgateCore
 
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform value in `0..<bound`, without modulo bias (Lemire's multiply-shift with rejection).
-    mutating func below(_ bound: UInt64) -> UInt64 {
-        precondition(bound > 0, "empty range")
-        var product = next().multipliedFullWidth(by: bound)
-        if product.low < bound {
-            let threshold = (0 &- bound) % bound
-            while product.low < threshold {
-                product = next().multipliedFullWidth(by: bound)
-            }
-        }
-        return product.high
-    }
-
+/// The draws a capture is made of. The generator owns its randomness so that a seed names one
+/// capture forever: even the range mapping and the shuffle are implemented here, not taken from
+/// the standard library, whose algorithms may change between toolchains.
+extension SplitMix64 {
     /// A uniform integer in `range`.
     mutating func int(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(below(UInt64(range.upperBound - range.lowerBound) + 1))
