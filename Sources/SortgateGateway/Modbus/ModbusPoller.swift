@@ -365,7 +365,7 @@ extension ModbusPoller {
             }
             return
         }
-        let message: Logger.Message = "\(last); retrying in \(Self.describe(retryDelay))"
+        let message: Logger.Message = "\(last); retrying in \(retryDelay.logText)"
         let isNewKind = previousFailures == 0 || previousError?.kind != last.kind
         logger.log(
             level: isNewKind ? .warning : .debug,
@@ -374,20 +374,5 @@ extension ModbusPoller {
                 "device": "\(device)", "modbus.failure": "\(last.kind.label)", "modbus.errno": "\(last.errnoName)",
             ]
         )
-    }
-
-    /// `400 ms`, `2 s`, `1.6 s`.
-    static func describe(_ duration: Duration) -> String {
-        let milliseconds = Int(
-            (Double(duration.components.seconds) * 1000
-                + Double(duration.components.attoseconds) / 1e15).rounded()
-        )
-        if milliseconds < 1000 {
-            return "\(milliseconds) ms"
-        }
-        if milliseconds % 1000 == 0 {
-            return "\(milliseconds / 1000) s"
-        }
-        return "\(Double(milliseconds) / 1000) s"
     }
 }
