@@ -35,24 +35,12 @@ struct TransportReplayTests {
         try run(executable, arguments, in: folder)
     }
 
+    /// Runs a program to completion (ten minutes at most): exit status, stdout, stderr.
     static func run(_ executable: String, _ arguments: [String], in folder: TemporaryFolder) throws -> (
         Int32, String, String
     ) {
-        let name = UUID().uuidString
-        _ = FileManager.default.createFile(atPath: folder.path("\(name).out"), contents: nil)
-        _ = FileManager.default.createFile(atPath: folder.path("\(name).err"), contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: folder.url.appendingPathComponent("\(name).out"))
-        process.standardError = try FileHandle(forWritingTo: folder.url.appendingPathComponent("\(name).err"))
-        try process.runWithDefaultSignalMask()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus,
-            try String(contentsOfFile: folder.path("\(name).out"), encoding: .utf8),
-            try String(contentsOfFile: folder.path("\(name).err"), encoding: .utf8)
-        )
+        let result = try CommandRunner.run(executable, arguments, timeout: .seconds(600))
+        return (result.status, result.standardOutput, result.standardError)
     }
 
     struct Expected: Decodable {
