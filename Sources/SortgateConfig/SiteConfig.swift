@@ -298,8 +298,9 @@ public struct DedupConfig: Sendable, Hashable {
     /// How often rows whose only change is a newer `last_seen` / more `reads` are written
     /// (event time, default 10 s); arrivals, moves and departures are written at once.
     public var lastSeenFlush: Duration
-    /// The most EPCs held in memory (default 2 000 000, ≈ 170 bytes each); beyond it the EPC
-    /// that departed longest ago is forgotten, and new EPCs are refused when all are present.
+    /// The most EPCs held in memory (default 2 000 000; the memory an EPC costs is measured in the
+    /// README's benchmark section); beyond it the EPC that departed longest ago is forgotten, and
+    /// new EPCs are refused when all are present.
     public var maxTags: Int
 
     public init(
