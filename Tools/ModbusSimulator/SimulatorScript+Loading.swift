@@ -208,26 +208,20 @@ struct ScriptReader {
             let perMinute = parameters.required("per_minute", "the change every minute", number)
             guard let from, let perMinute else { return nil }
             return .drift(from: from, perMinute: perMinute)
-        case "spike":
-            guard let parameters = mapping(body, bodyPath, known: ["base", "peak", "at", "duration"]) else {
-                return nil
-            }
-            let base = parameters.required("base", "the value outside the spike", number)
-            let peak = parameters.required("peak", "the value at the spike's middle", number)
-            let at = parameters.required("at", "when the spike starts", duration)
-            let length = parameters.required("duration", "how long the spike lasts", duration)
-            guard let base, let peak, let at, let length else { return nil }
-            return .spike(base: base, peak: peak, at: at, duration: length)
-        case "excursion":
-            guard let parameters = mapping(body, bodyPath, known: ["base", "high", "start", "duration"]) else {
-                return nil
-            }
-            let base = parameters.required("base", "the value outside the excursion", number)
-            let high = parameters.required("high", "the value during the excursion", number)
-            let start = parameters.required("start", "when the excursion starts", duration)
-            let length = parameters.required("duration", "how long the excursion lasts", duration)
-            guard let base, let high, let start, let length else { return nil }
-            return .excursion(base: base, high: high, start: start, duration: length)
+        case "spike", "excursion":
+            // The same four parameters under other names: the level is a spike's peak or an
+            // excursion's plateau, the start its `at` or `start`.
+            let spike = kind == "spike"
+            let known = spike ? ["base", "peak", "at", "duration"] : ["base", "high", "start", "duration"]
+            guard let parameters = mapping(body, bodyPath, known: known) else { return nil }
+            let base = parameters.required("base", "the value before and after the \(kind)", number)
+            let level = parameters.required(known[1], spike ? "the value at its middle" : "the value during it", number)
+            let start = parameters.required(known[2], "when the \(kind) starts", duration)
+            let length = parameters.required("duration", "how long the \(kind) lasts", duration)
+            guard let base, let level, let start, let length else { return nil }
+            return spike
+                ? .spike(base: base, peak: level, at: start, duration: length)
+                : .excursion(base: base, high: level, start: start, duration: length)
         case "stuck":
             guard let parameters = mapping(body, bodyPath, known: ["value", "at", "curve"]) else { return nil }
             if parameters.contains("value") {
