@@ -441,18 +441,21 @@ struct PayloadDecoderPinnedOutcomeTests {
 
 /// Generic-mapping messages, each with the mapping that reads it, for the mutation corpora.
 enum MappingCorpus {
+    /// Events in an array deep in the message, every field mapped, names with a space.
+    static let everyField = JSONFieldMapping(
+        events: "/batch/tag reads",
+        epc: "/tag/id",
+        antenna: "/ant/port",
+        rssi: "/rssi_dbm",
+        rssiUnit: .dBm,
+        time: "/ts",
+        reads: "/n",
+        eventNumber: "/seq"
+    )
+
     static let cases: [(JSONFieldMapping, String)] = [
         (
-            JSONFieldMapping(
-                events: "/batch/tag reads",
-                epc: "/tag/id",
-                antenna: "/ant/port",
-                rssi: "/rssi_dbm",
-                rssiUnit: .dBm,
-                time: "/ts",
-                reads: "/n",
-                eventNumber: "/seq"
-            ),
+            everyField,
             #"{"reader":{"name":"gate-7"},"batch":{"tag reads":[{"tag":{"id":"300000000000000000000001"},"#
                 + #""ant":{"port":3},"rssi_dbm":-61.5,"ts":"2023-06-28T07:24:00.250Z","n":4,"seq":100},"#
                 + #"{"tag":{"id":"e28068940000501200000002"},"ant":{"port":1},"rssi_dbm":-48,"#
