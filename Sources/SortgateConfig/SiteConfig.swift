@@ -160,17 +160,9 @@ public struct TLSConfig: Sendable, Hashable {
     }
 }
 
-/// The kind of place a zone is, in the order goods pass through a sorting center.
-public enum ZoneType: String, Sendable, Hashable, CaseIterable {
-    case dockIn = "dock-in"
-    case induction
-    case sorter
-    case chute
-    case staging
-    case coldRoom = "cold-room"
-    case dockOut = "dock-out"
-    case vehicle
-}
+/// The kind of place a zone is, in the order goods pass through a sorting center: the type the
+/// journey state machine knows zones by, so a config's zone types reach it untranslated.
+public typealias ZoneType = TransportZoneRole
 
 /// A named place of the site.
 public struct ZoneConfig: Sendable, Hashable {
