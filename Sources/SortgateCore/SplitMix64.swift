@@ -1,16 +1,18 @@
 /// SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", 2014): the
-/// one seeded generator of the capture generator and the randomised tests.
+/// one seeded generator of the capture generator, the randomised tests and the benchmarks.
 ///
 /// A seed names one stream for ever, so a generated capture or a failing randomised test is
 /// reproduced from its seed. `below(_:)` maps to a range without the standard library's help,
 /// because `random(in:using:)` may change its algorithm between toolchains. Not for secrets.
+/// `next()` is inlinable because the benchmarks draw from it in their measured loop.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    @usableFromInline var state: UInt64
 
     public init(seed: UInt64) {
         state = seed
     }
 
+    @inlinable
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
