@@ -528,11 +528,7 @@ final class SiteConfigLoader {
             guard var route = YAMLMapping(node, path: path, expected: "a mapping with broker and topic", log: log)
             else { return nil }
             route.reportUnknownKeys(known: ["broker", "topic", "qos"])
-            let broker = route.required("broker", "the name of a broker under brokers") { node, path -> String? in
-                guard let name = node.text(path, expected: "a broker name", log: log) else { return nil }
-                checkReference(name, at: node, path: path, declared: brokerNames, kind: "broker", section: "brokers")
-                return name
-            }
+            let broker = route.required("broker", "the name of a broker under brokers", brokerReference)
             let topic = route.required("topic", "the topic to publish alerts to, e.g. sortgate/alerts") {
                 node,
                 path -> String? in
@@ -590,6 +586,13 @@ final class SiteConfigLoader {
     }
 
     // MARK: - References
+
+    /// A `broker:` value: the name of a broker declared under `brokers`.
+    func brokerReference(_ node: YAMLNode, _ path: String) -> String? {
+        guard let name = node.text(path, expected: "a broker name", log: log) else { return nil }
+        checkReference(name, at: node, path: path, declared: brokerNames, kind: "broker", section: "brokers")
+        return name
+    }
 
     /// Reports `name` when the section it refers to is known and does not declare it.
     func checkReference(

@@ -1,5 +1,6 @@
 import Foundation
 import SortgateConfig
+import SortgateCore
 import Testing
 
 /// Paths of the config fixtures, and scratch configs written to a temporary folder.
