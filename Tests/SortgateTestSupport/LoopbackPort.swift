@@ -73,7 +73,7 @@ final class LoopbackListener: @unchecked Sendable {
 }
 
 /// A socket listening on 127.0.0.1 on a port the kernel picked; the caller owns the descriptor.
-private func listenOnLoopback(backlog: Int32) throws -> (descriptor: Int32, port: Int) {
+func listenOnLoopback(backlog: Int32) throws -> (descriptor: Int32, port: Int) {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else {
         throw TestSupportError("socket() failed: \(String(cString: strerror(errno)))")
