@@ -5,8 +5,9 @@ export PATH := $(PATH):/opt/swift/usr/bin
 CONFIG ?= Config/demo.yaml
 CAPTURE ?= Tools/captures/demo.jsonl
 SORTGATE := .build/debug/sortgate
+FUZZ_SECONDS ?= 60
 
-.PHONY: demo demo-replay test build build-all deps check-config capture capture-transport clean-demo bench bench-live
+.PHONY: demo demo-replay test fuzz build build-all deps check-config capture capture-transport clean-demo bench bench-live
 
 deps:
 	@Tools/install-deps
@@ -32,6 +33,10 @@ demo-replay: build
 test: deps
 	swift build --build-tests
 	swift test --skip-build --no-parallel
+
+## Builds the libFuzzer targets (Tools/Fuzz, its own package) and runs each for FUZZ_SECONDS.
+fuzz: deps
+	Tools/Fuzz/run --seconds $(FUZZ_SECONDS)
 
 ## Runs every benchmark (release builds; Tools/Benchmarks is its own package). BENCH=Name runs one suite.
 bench: deps
