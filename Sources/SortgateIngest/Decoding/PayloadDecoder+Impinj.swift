@@ -179,18 +179,7 @@ extension PayloadDecoder {
                     arrival: message.arrival
                 )
             }
-            return .read(
-                TagRead(
-                    source: message.source,
-                    seq: message.seq,
-                    time: time,
-                    epc: epc,
-                    antenna: antenna,
-                    rssiCentiDbm: rssi,
-                    readCount: 1,
-                    vendorEventNumber: nil
-                )
-            )
+            return message.read(time: time, epc: epc, antenna: antenna, rssi: rssi)
         }
     }
 }

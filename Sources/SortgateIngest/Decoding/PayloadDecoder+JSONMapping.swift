@@ -181,17 +181,13 @@ extension PayloadDecoder {
             if let pointer = mapping.eventNumber, let value = scanner.field(scanner.follow(pointer, from: event)) {
                 eventNumber = try EventField.integer(value, in: 0...UInt64.max, at: location.path(pointer.text))
             }
-            return .read(
-                TagRead(
-                    source: message.source,
-                    seq: message.seq,
-                    time: time,
-                    epc: epc,
-                    antenna: antenna,
-                    rssiCentiDbm: rssi,
-                    readCount: readCount,
-                    vendorEventNumber: eventNumber
-                )
+            return message.read(
+                time: time,
+                epc: epc,
+                antenna: antenna,
+                rssi: rssi,
+                readCount: readCount,
+                eventNumber: eventNumber
             )
         }
     }

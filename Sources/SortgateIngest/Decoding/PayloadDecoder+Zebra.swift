@@ -117,17 +117,13 @@ extension PayloadDecoder {
             if let value = scanner.field(event.timestamp) {
                 time = try EventField.time(rfc3339: value, at: location.path("timestamp"), arrival: message.arrival)
             }
-            return .read(
-                TagRead(
-                    source: message.source,
-                    seq: message.seq,
-                    time: time,
-                    epc: epc,
-                    antenna: antenna,
-                    rssiCentiDbm: rssi,
-                    readCount: readCount,
-                    vendorEventNumber: eventNumber
-                )
+            return message.read(
+                time: time,
+                epc: epc,
+                antenna: antenna,
+                rssi: rssi,
+                readCount: readCount,
+                eventNumber: eventNumber
             )
         }
     }

@@ -226,6 +226,29 @@ struct MessageStamp {
     let source: SourceID
     let seq: UInt64
     let arrival: EventTime
+
+    /// A read of this message: the one place a decoder makes a `TagRead`.
+    func read(
+        time: EventTime,
+        epc: EPC,
+        antenna: UInt16,
+        rssi: Int32?,
+        readCount: UInt32 = 1,
+        eventNumber: UInt64? = nil
+    ) -> EventOutcome {
+        .read(
+            TagRead(
+                source: source,
+                seq: seq,
+                time: time,
+                epc: epc,
+                antenna: antenna,
+                rssiCentiDbm: rssi,
+                readCount: readCount,
+                vendorEventNumber: eventNumber
+            )
+        )
+    }
 }
 
 /// What one event of a message turned out to be.
