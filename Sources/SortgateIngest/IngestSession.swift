@@ -67,6 +67,16 @@ public final class IngestSession {
     private var quarantine: [QuarantinedMessage] = []
     /// Messages ingested since the last flush (0 right after a flush).
     public private(set) var messagesSinceFlush = 0
+    /// While re-processing the ring after a crash: EPCs whose row was written with a ring
+    /// position above the recovery start, and the position of the message being ingested. A read
+    /// of such an EPC in a message below its row's position is in the row already.
+    private var recoverySkips: [EPC: UInt64]?
+    private var recoveryPosition: UInt64 = 0
+    /// Reads left out while recovering because their row already counted them.
+    public private(set) var recoverySkippedReads = 0
+    /// The last complete ring position handed to the sink (a batch without facts is written
+    /// only to move it on).
+    public private(set) var lastCompleteRingPosition: UInt64?
 
     public init(topology: SiteTopology, sink: any FactSink) {
         self.topology = topology
@@ -189,6 +199,13 @@ public final class IngestSession {
         counters.readerOverflows += UInt64(summary.overflowWarnings)
         for rejection in summary.rejected {
             reject(message, rejection.reason, rejection.detail + topicSuffix(message), payload: payload)
+        }
+        if let skips = recoverySkips {
+            reads.removeAll { read in
+                guard let written = skips[read.epc], recoveryPosition < written else { return false }
+                recoverySkippedReads += 1
+                return true
+            }
         }
         for read in reads {
             do throws(EPCError) {
@@ -386,6 +403,26 @@ public final class IngestSession {
         message.topic.map { " (topic \(String(decoding: $0, as: UTF8.self)))" } ?? ""
     }
 
+    /// Processes one message re-read from the event ring after a crash (see
+    /// `beginRecovery(skipping:)`): `ingest`, except that reads an inventory row already counted
+    /// (the row was written with a ring position above `position`) are left out.
+    public func ingest(recovered message: borrowing RawMessage, position: UInt64) {
+        recoveryPosition = position
+        ingest(message)
+    }
+
+    /// Starts re-processing the ring: `skips` are the EPCs whose rows were written with a ring
+    /// position above the recovery start (`SQLiteStore.inventoryRingPositions(above:)`).
+    public func beginRecovery(skipping skips: [EPC: UInt64]) {
+        recoverySkips = skips
+        recoverySkippedReads = 0
+    }
+
+    /// Ends re-processing: every later message is ingested as usual.
+    public func endRecovery() {
+        recoverySkips = nil
+    }
+
     /// Restores the inventory state a previous run left in the database, so a restarted gateway
     /// continues (no second arrival for what is still present, read counts carry on).
     public func restore(_ rows: [InventoryEntry]) {
@@ -421,7 +458,11 @@ public final class IngestSession {
     /// When the write fails the batch is kept and written again, before anything newer, at the
     /// next flush: sink writes are idempotent, so a retry never duplicates a fact, and the
     /// consumer stalls (backpressure) rather than losing what it derived.
-    public func flush(periodic: Bool = false) throws {
+    ///
+    /// `ringPosition` is the event-ring position every ingested message lies below (live
+    /// gateway): the batch carries it, and a complete batch (no deferred refresh) is written even
+    /// without facts when the position moved, so the database's recovery point follows.
+    public func flush(periodic: Bool = false, ringPosition: UInt64? = nil) throws {
         messagesSinceFlush = 0
         if let containers = manifestUpdates?() { pipeline.loadManifest(containers) }
         if let pending = unwritten {
@@ -436,8 +477,12 @@ public final class IngestSession {
         }
         var batch = pipeline.takeBatch(periodic: periodic)
         batch.quarantine = quarantine
+        batch.ringPosition = ringPosition
         quarantine.removeAll(keepingCapacity: true)
-        guard !batch.isEmpty else { return }
+        let movesRingPosition =
+            batch.isComplete && ringPosition != nil && ringPosition != lastCompleteRingPosition
+        guard !batch.isEmpty || movesRingPosition else { return }
+        if batch.isComplete, ringPosition != nil { lastCompleteRingPosition = ringPosition }
         do {
             try sink.write(batch)
         } catch {
