@@ -91,9 +91,12 @@ extension Gateway {
                 }
                 file.close()
             }
+            // A new (or unformatted) file: its positions start above every position the database
+            // holds, rows written since the recovery point included, so none is ever reused.
+            let base = max(committed, try store.highestRingPosition() ?? 0)
             let file = try RingFile(path: path, size: EventRing.byteCount(for: configuration))
-            let live = makeRing(file, configuration, .fresh(startingAt: committed, sourceTag: tag))
-            return PreparedRing(live: live, leftover: nil, committed: committed, previousFile: nil)
+            let live = makeRing(file, configuration, .fresh(startingAt: base, sourceTag: tag))
+            return PreparedRing(live: live, leftover: nil, committed: base, previousFile: nil)
         } catch let error as SetupError {
             throw error
         } catch {
@@ -139,8 +142,12 @@ extension Gateway {
         } else {
             logger.notice("ring ready: nothing to recover", metadata: ["position": "\(base)"])
         }
-        // A new file of another geometry was made fresh after the previous one's tail already.
-        if prepared.previousFile == nil {
+        if prepared.leftover === prepared.live && prepared.live.tailPosition >= prepared.committed {
+            // Goes on after the recovered messages, which stay as history for the next recovery.
+            prepared.live.resume()
+        } else if prepared.previousFile == nil {
+            // A ring without a usable past (new file, or another device list with nothing pending);
+            // a new file of another geometry was made fresh after the previous one's tail already.
             prepared.live.reset(startingAt: base, sourceTag: sourceTag(config))
         }
         if let previous = prepared.previousFile { try? FileManager.default.removeItem(atPath: previous) }

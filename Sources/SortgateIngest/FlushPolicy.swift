@@ -10,14 +10,21 @@ public struct FlushPolicy: Sendable, Hashable {
     public var interval: Duration?
     /// The most messages one batch covers.
     public var maximumMessages: Int
+    /// With a ring that keeps messages until their effects are committed (the live gateway's
+    /// ring file): the longest wall time between two complete batches, deferred read counts
+    /// included. It bounds what a restart after a crash re-processes (and the ring's retained
+    /// slots) to about this much traffic, at the cost of writing read-count-only rows this often
+    /// rather than every `dedup.last_seen_flush`. Nil: only when half the ring is retained.
+    public var completeInterval: Duration?
 
-    public init(interval: Duration? = nil, maximumMessages: Int = 8192) {
+    public init(interval: Duration? = nil, maximumMessages: Int = 8192, completeInterval: Duration? = nil) {
         self.interval = interval
         self.maximumMessages = maximumMessages
+        self.completeInterval = completeInterval
     }
 
-    /// The live gateway's: every 100 ms, or every 8 192 messages.
-    public static let live = FlushPolicy(interval: .milliseconds(100))
+    /// The live gateway's: every 100 ms, or every 8 192 messages; a complete batch at least every second.
+    public static let live = FlushPolicy(interval: .milliseconds(100), completeInterval: .seconds(1))
     /// A replay's: every 8 192 messages.
     public static let replay = FlushPolicy()
 

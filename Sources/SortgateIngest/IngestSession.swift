@@ -411,6 +411,20 @@ public final class IngestSession {
         ingest(message)
     }
 
+    /// Remembers a message whose effects are committed but that a broker may deliver again (it
+    /// sat in the ring just below the recovery point: its acknowledgement may have died with the
+    /// process), so that a redelivery is recognised as one. Nothing else is done with it.
+    public func remember(recovered message: borrowing RawMessage) {
+        let body: (UnsafeRawBufferPointer, Int?)
+        switch message.body {
+        case .payload(let bytes): body = (bytes, nil)
+        case .truncated(let prefix, let length): body = (prefix, length)
+        case .modbus, .none: return
+        }
+        guard topology.decoders[message.source.index] != nil else { return }
+        _ = recentMessages[message.source.index].insert(Self.digest(body.0, length: body.1, topic: message.topic))
+    }
+
     /// Starts re-processing the ring: `skips` are the EPCs whose rows were written with a ring
     /// position above the recovery start (`SQLiteStore.inventoryRingPositions(above:)`).
     public func beginRecovery(skipping skips: [EPC: UInt64]) {

@@ -51,6 +51,22 @@ extension SQLiteStore {
         }
     }
 
+    /// The highest ring position any row or the recovery point holds, nil for none: a new ring
+    /// file starts above it.
+    public func highestRingPosition() throws(SQLiteStoreError) -> UInt64? {
+        try attempt("reading the highest ring position") {
+            try reader.read { db in
+                try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT max(coalesce((SELECT position FROM ring_state WHERE id = 1), 0),
+                                   coalesce((SELECT max(ring_position) FROM inventory), 0))
+                        """
+                ).map { UInt64(bitPattern: $0) }
+            }
+        }
+    }
+
     /// Inventory rows last written with a ring position above `position`, by EPC: their reads
     /// from messages below that position are in the row already, so a gateway re-processing
     /// the ring from `position` must not count them again.

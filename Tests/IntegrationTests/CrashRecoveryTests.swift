@@ -193,6 +193,12 @@ struct CrashRecoveryTests {
                 + "\(recovered.count) recoveries, \(torn.reduce(0, +)) torn; restart → first commit p50 \(milliseconds(sorted[sorted.count / 2])) ms, "
                 + "max \(milliseconds(sorted.last!)) ms over \(sorted.count) restarts"
         )
+        if final.rows != unique || final.once != unique || final.hotReads != hot {
+            // Kept for a post-mortem: the database, the ring file and every run's log.
+            let kept = FileManager.default.temporaryDirectory.appendingPathComponent("sortgate-crash-\(UUID().uuidString)")
+            try? FileManager.default.copyItem(at: folder.url, to: kept)
+            print("crash recovery: the runs' folder is kept in \(kept.path)")
+        }
         #expect(final.rows == unique)
         #expect(final.once == unique)
         #expect(final.hotReads == hot)

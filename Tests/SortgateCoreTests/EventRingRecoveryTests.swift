@@ -137,6 +137,59 @@ struct EventRingRecoveryTests {
         #expect(recovery == EventRing.Recovery(start: 0, end: 3, messages: 2, tornMessages: 1))
     }
 
+    @Test("resume frees the recovered slots and goes on at the tail; what was committed stays as history")
+    func resumeKeepsHistory() {
+        let region = TestRegion(byteCount: EventRing.byteCount(for: Self.configuration))
+        let first = ring(in: region, .fresh(startingAt: 0))
+        for text in ["a", "b", "c"] { push(first, text) }
+        #expect(consume(first).count == 3)
+        first.release(upTo: 1)
+        let second = ring(in: region.snapshot(), .existing)
+        var history: [String] = []
+        var recovered: [String] = []
+        _ = second.recover(from: 2) { history.append(String(decoding: $0.body, as: UTF8.self)) } _: {
+            recovered.append(String(decoding: $0.body, as: UTF8.self))
+        }
+        // "a" was released, "b" committed but not yet released: both are history; "c" is re-processed.
+        #expect(history == ["a", "b"])
+        #expect(recovered == ["c"])
+        second.resume()
+        #expect(second.retainedSlots == 0)
+        #expect(push(second, "d") == .accepted)
+        #expect(consume(second).map(\.position) == [3])
+        history = []
+        recovered = []
+        let third = second.recover(from: 3) { history.append(String(decoding: $0.body, as: UTF8.self)) } _: {
+            recovered.append(String(decoding: $0.body, as: UTF8.self))
+        }
+        #expect(history == ["a", "b", "c"])
+        #expect(recovered == ["d"])
+        #expect(third == EventRing.Recovery(start: 3, end: 4, messages: 1, tornMessages: 0))
+    }
+
+    @Test("after resume, the history steps over a torn run instead of stopping at it")
+    func historyStepsOverTornRun() {
+        let region = TestRegion(byteCount: EventRing.byteCount(for: Self.configuration))
+        let live = ring(in: region, .fresh(startingAt: 0))
+        push(live, "whole")
+        var killed: TestRegion?
+        push(live, "torn") {
+            push(live, "later")
+            killed = region.snapshot()
+        }
+        let after = ring(in: killed!, .existing)
+        #expect(after.recover(from: 0) { _ in }.tornMessages == 1)
+        after.resume()
+        push(after, "next")
+        var history: [String] = []
+        var recovered: [String] = []
+        _ = after.recover(from: 3) { history.append(String(decoding: $0.body, as: UTF8.self)) } _: {
+            recovered.append(String(decoding: $0.body, as: UTF8.self))
+        }
+        #expect(history == ["whole", "later"])
+        #expect(recovered == ["next"])
+    }
+
     @Test("a region that was never formatted, or whose formatting was cut short, holds no ring")
     func unformatted() {
         let region = TestRegion(byteCount: EventRing.byteCount(for: Self.configuration))

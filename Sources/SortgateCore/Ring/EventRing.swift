@@ -203,6 +203,7 @@ public final class EventRing: @unchecked Sendable {
     private static let headOffset = 64
     private static let tailOffset = 128
     private static let releasedOffset = 192
+    private static let historyOffset = 200
 
     /// The bytes a ring of `configuration` takes in a caller-provided region.
     public static func byteCount(for configuration: Configuration) -> Int {
@@ -254,6 +255,9 @@ public final class EventRing: @unchecked Sendable {
     /// Below this position every slot is free again (`Retention.untilReleased` only; written by
     /// the one thread calling `release(upTo:)`).
     private let released: UnsafeMutablePointer<Atomic<UInt64>>
+    /// A message boundary below `released` from which released messages are kept for
+    /// `recover`'s history (until producers reuse their slots); written by the releaser.
+    private let historyStart: UnsafeMutablePointer<Atomic<UInt64>>
     private let closedFlag = Atomic<Bool>(false)
     private let activeProducers = Atomic<Int>(0)
     private let waitingProducers = Atomic<Int>(0)
@@ -348,6 +352,7 @@ public final class EventRing: @unchecked Sendable {
         head = (region + Self.headOffset).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
         tail = (region + Self.tailOffset).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
         released = (region + Self.releasedOffset).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+        historyStart = (region + Self.historyOffset).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
         sequences = (region + Self.regionHeaderSize).bindMemory(to: Atomic<UInt64>.self, capacity: slots)
         metas = (region + Self.regionHeaderSize + slots * 8).bindMemory(to: Atomic<UInt64>.self, capacity: slots)
         storage = region + Self.regionHeaderSize + slots * 16
@@ -381,6 +386,40 @@ public final class EventRing: @unchecked Sendable {
         if ownsRegion { region.deallocate() }
     }
 
+    /// Makes a recovered ring usable again once what `recover` handed over is committed: frees
+    /// every slot below the tail and goes on at the tail. The freed messages stay in their slots
+    /// as the next recovery's history (until reused), so that a broker redelivering one of them
+    /// is still recognised after another crash; a torn run is marked void so that the history
+    /// steps over it. Only on a ring taken with `Format.existing`, before producers run.
+    public func resume() {
+        let end = tail.pointee.load(ordering: .acquiring)
+        var current = max(released.pointee.load(ordering: .acquiring), end >= UInt64(slots) ? end - UInt64(slots) : 0)
+        while current < end {
+            let index = Int(current & mask)
+            let sequence = sequences[index].load(ordering: .acquiring)
+            let count = metas[index].load(ordering: .relaxed) & 0xFFFF_FFFF
+            if sequence == current + 1, count >= 1, current + count <= end {
+                release(at: current, count: count)
+                current += count
+            } else if sequence == current {
+                var run: UInt64 = 1
+                while current + run < end, sequences[Int((current + run) & mask)].load(ordering: .relaxed) == current + run {
+                    run += 1
+                }
+                metas[index].store(run | Self.voidFlag, ordering: .relaxed)
+                release(at: current, count: run)
+                current += run
+            } else {
+                current += 1
+            }
+        }
+        head.pointee.store(end, ordering: .releasing)
+        released.pointee.store(end, ordering: .releasing)
+    }
+
+    /// In a message's meta word: not a message but slots a torn copy left (see `resume`).
+    private static let voidFlag: UInt64 = 1 << 56
+
     /// Formats the ring afresh, empty, its next message at position `base` (every slot free for
     /// the lap that starts there). Only while no producer or consumer runs: at creation, or after
     /// `recover(from:_:)` once what it handed over is committed.
@@ -397,6 +436,7 @@ public final class EventRing: @unchecked Sendable {
         head.initialize(to: Atomic(base))
         tail.initialize(to: Atomic(base))
         released.initialize(to: Atomic(base))
+        historyStart.initialize(to: Atomic(base))
         region.storeBytes(of: UInt32(slots), toByteOffset: 8, as: UInt32.self)
         region.storeBytes(of: UInt32(slotSize), toByteOffset: 12, as: UInt32.self)
         region.storeBytes(of: UInt64(configuration.maxMessageBytes), toByteOffset: 16, as: UInt64.self)
@@ -679,6 +719,11 @@ public final class EventRing: @unchecked Sendable {
     public func release(upTo position: UInt64) {
         var current = released.pointee.load(ordering: .relaxed)
         guard position > current else { return }
+        // The history moves up to the previous boundary once it spans a quarter of the ring, so
+        // it keeps between the last release and a quarter ring of released messages.
+        if position - historyStart.pointee.load(ordering: .relaxed) > UInt64(slots / 4) {
+            historyStart.pointee.store(current, ordering: .relaxed)
+        }
         while current < position {
             let index = Int(current & mask)
             if sequences[index].load(ordering: .acquiring) == current + 1 {
@@ -716,8 +761,29 @@ public final class EventRing: @unchecked Sendable {
     /// the last commit) and below the tail to `body`, in order, after a crash: see "Durability".
     /// Only on a ring taken with `Format.existing`, before anything else uses it; the messages
     /// stay where they are, and `reset(startingAt:)` must follow once their effects committed.
-    public func recover(from position: UInt64, _ body: (borrowing Message) -> Void) -> Recovery {
+    ///
+    /// `history` first gets the messages just below `position` that are still intact (released
+    /// or not yet released, and not reused: see `release(upTo:)`), oldest first: their effects are
+    /// committed, but a broker may deliver them again (their acknowledgement lost with the
+    /// process), so the consumer's redelivery window should know them.
+    public func recover(
+        from position: UInt64,
+        history: (borrowing Message) -> Void = { _ in },
+        _ body: (borrowing Message) -> Void
+    ) -> Recovery {
         let end = tail.pointee.load(ordering: .acquiring)
+        var past = max(historyStart.pointee.load(ordering: .acquiring), end >= UInt64(slots) ? end - UInt64(slots) : 0)
+        while past < position {
+            let index = Int(past & mask)
+            let sequence = sequences[index].load(ordering: .acquiring)
+            let meta = metas[index].load(ordering: .relaxed)
+            let count = meta & 0xFFFF_FFFF
+            guard sequence == past + 1 || sequence == past + UInt64(slots), count >= 1, past + count <= position,
+                meta & Self.voidFlag != 0 || count <= UInt64(maxSlotsPerMessage)
+            else { break }
+            if meta & Self.voidFlag == 0 { history(message(at: past, count: count)) }
+            past += count
+        }
         // Below the released position nothing is left; more than a lap back was overwritten.
         var current = max(position, released.pointee.load(ordering: .acquiring), end >= UInt64(slots) ? end - UInt64(slots) : 0)
         var recovery = Recovery(start: current, end: end, messages: 0, tornMessages: 0)

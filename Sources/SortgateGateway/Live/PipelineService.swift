@@ -144,8 +144,12 @@ public final class PipelineService: Service, @unchecked Sendable {
         skipping skips: [EPC: UInt64]
     ) throws -> (recovery: EventRing.Recovery, skippedReads: Int) {
         session.beginRecovery(skipping: skips)
+        // Source ids mean this topology's devices (the ring file's source tag was checked).
+        let sources = session.topology.sources.count
         let recovery = ring.recover(from: position) { slot in
-            session.ingest(recovered: RawMessage(slot), position: slot.position)
+            if Int(slot.source) < sources { session.remember(recovered: RawMessage(slot)) }
+        } _: { slot in
+            if Int(slot.source) < sources { session.ingest(recovered: RawMessage(slot), position: slot.position) }
         }
         session.endRecovery()
         if recovery.messages > 0 || recovery.end != position {
@@ -167,6 +171,7 @@ public final class PipelineService: Service, @unchecked Sendable {
         let names = session.topology.sources.names
         // Where the next batch ends in the ring: every message below it was ingested.
         var consumedEnd = ring.releasedPosition
+        var lastComplete = clock.now
         let durable = ring.retention == .untilReleased
         while open {
             var consumed = 0
@@ -186,8 +191,9 @@ public final class PipelineService: Service, @unchecked Sendable {
                 session.ingest(message)
                 consumedEnd = slot.position + UInt64(slot.slotCount)
                 if session.messagesSinceFlush >= flushPolicy.maximumMessages {
-                    flush(periodic: !mustComplete(durable), ringPosition: durable ? consumedEnd : nil)
+                    flush(periodic: !mustComplete(durable, since: lastComplete), ringPosition: durable ? consumedEnd : nil)
                     lastFlush = clock.now
+                    if session.lastCompleteRingPosition == consumedEnd { lastComplete = lastFlush }
                 }
             }
             let now = clock.now
@@ -206,12 +212,13 @@ public final class PipelineService: Service, @unchecked Sendable {
                     session.advanceColdChain(to: anchor.reading + (now - anchor.instant))
                 }
             }
-            let complete = mustComplete(durable)
+            let complete = mustComplete(durable, since: lastComplete)
             if flushPolicy.isDue(messages: session.messagesSinceFlush, elapsed: now - lastFlush) || !open || complete {
                 // While running, last_seen-only changes wait for dedup.last_seen_flush; the last flush writes all,
                 // and so does one whose retained slots must be freed.
                 flush(periodic: open && !complete, ringPosition: durable ? consumedEnd : nil)
                 lastFlush = clock.now
+                if session.lastCompleteRingPosition == consumedEnd { lastComplete = lastFlush }
             }
         }
         if let recorder {
@@ -230,11 +237,14 @@ public final class PipelineService: Service, @unchecked Sendable {
     }
 
     /// True when the next batch must be complete (deferred read counts included) so that its
-    /// commit frees the ring's retained slots: half the ring is retained, and no complete batch
-    /// is already on its way to the database (its commit will free them).
-    private func mustComplete(_ durable: Bool) -> Bool {
-        durable && ring.retainedSlots >= ring.slots / 2
-            && session.lastCompleteRingPosition ?? 0 <= ring.releasedPosition
+    /// commit frees the ring's retained slots: half the ring is retained, or the last complete
+    /// batch is `flushPolicy.completeInterval` old (which bounds what a restart re-processes),
+    /// and no complete batch is already on its way to the database (its commit will free them).
+    private func mustComplete(_ durable: Bool, since lastComplete: ContinuousClock.Instant) -> Bool {
+        guard durable, session.lastCompleteRingPosition ?? 0 <= ring.releasedPosition else { return false }
+        if ring.retainedSlots >= ring.slots / 2 { return true }
+        guard let interval = flushPolicy.completeInterval else { return false }
+        return ring.retainedSlots > 0 && ContinuousClock.now - lastComplete >= interval
     }
 
     /// Hands a batch to the writer (which owns retries: this only waits when two batches are
