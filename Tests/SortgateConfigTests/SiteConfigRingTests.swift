@@ -43,7 +43,7 @@ struct SiteConfigRingTests {
         #expect(given.ring == SiteConfig.defaultRing)
         #expect(
             try ConfigFixtures.problems(ConfigFixtures.minimal + "ring:\n  path: [a]\n")
-                == ["site.yaml:8:9: ring.path: expected the path of the file the ring is kept in, got a list"]
+                == ["site.yaml:7:9: ring.path: expected the path of the file the ring is kept in, got a list"]
         )
     }
 
