@@ -3,8 +3,7 @@
 ///
 /// A batch is due when `maximumMessages` messages were ingested since the last one (so a flood
 /// is written in bounded batches), or, live, when `interval` of wall time has passed (so that a
-/// trickle is committed promptly: the loss window of a crash and the arrival → commit latency
-/// stay near one interval). A replay has no interval: its pace is the CPU's, not the clock's.
+/// trickle is committed promptly: the arrival → commit latency stays near one interval). A replay has no interval: its pace is the CPU's, not the clock's.
 public struct FlushPolicy: Sendable, Hashable {
     /// Wall time between batches while messages flow; nil for "by message count only".
     public var interval: Duration?

@@ -74,6 +74,10 @@ public final class IngestSession {
     private var recoveryPosition: UInt64 = 0
     /// Reads left out while recovering because their row already counted them.
     public private(set) var recoverySkippedReads = 0
+    /// Digests (by device) of every message the ring held at start, while a broker may still
+    /// redeliver them: see `beginRecovery(skipping:ringMessages:)`.
+    private var recoveredDigests: Set<UInt64>?
+    private var recoveredDigestsLeft = 0
     /// The last complete ring position handed to the sink (a batch without facts is written
     /// only to move it on).
     public private(set) var lastCompleteRingPosition: UInt64?
@@ -166,8 +170,12 @@ public final class IngestSession {
             )
             return
         }
-        guard recentMessages[source.index].insert(Self.digest(payload, length: truncatedLength, topic: message.topic))
-        else {
+        let digest = Self.digest(payload, length: truncatedLength, topic: message.topic)
+        if let ringDigests = recoveredDigests, !isNewAfterRecovery(digest, source: source, in: ringDigests) {
+            counters.redeliveredMessages += 1
+            return
+        }
+        guard recentMessages[source.index].insert(digest) else {
             counters.redeliveredMessages += 1
             return
         }
@@ -422,14 +430,39 @@ public final class IngestSession {
         case .modbus, .none: return
         }
         guard topology.decoders[message.source.index] != nil else { return }
-        _ = recentMessages[message.source.index].insert(Self.digest(body.0, length: body.1, topic: message.topic))
+        let digest = Self.digest(body.0, length: body.1, topic: message.topic)
+        recoveredDigests?.insert(Self.ringDigest(digest, source: message.source))
+        _ = recentMessages[message.source.index].insert(digest)
     }
 
     /// Starts re-processing the ring: `skips` are the EPCs whose rows were written with a ring
     /// position above the recovery start (`SQLiteStore.inventoryRingPositions(above:)`).
-    public func beginRecovery(skipping skips: [EPC: UInt64]) {
+    ///
+    /// A broker resends, after a crash, every message it sent and did not see acknowledged, and
+    /// that can be thousands (mosquitto 2.0 with a deep `max_queued_messages` does not hold its
+    /// in-flight window to `max_inflight_messages`), far more than the per-device window of recent
+    /// messages. So every message of the ring (history and re-processed) is remembered in one set
+    /// until `ringMessages` more messages were ingested: a redelivery of any of them is recognised.
+    public func beginRecovery(skipping skips: [EPC: UInt64], ringMessages: Int) {
         recoverySkips = skips
         recoverySkippedReads = 0
+        recoveredDigests = Set(minimumCapacity: ringMessages)
+        recoveredDigestsLeft = ringMessages
+    }
+
+    /// False when `digest` is one of a message the ring held at the last start (a redelivery);
+    /// else remembers it while recovering, and counts down the set's lifetime while live.
+    private func isNewAfterRecovery(_ digest: UInt64, source: SourceID, in set: Set<UInt64>) -> Bool {
+        let ringDigest = Self.ringDigest(digest, source: source)
+        if recoverySkips != nil { return recoveredDigests!.insert(ringDigest).inserted }
+        recoveredDigestsLeft -= 1
+        if recoveredDigestsLeft <= 0 { recoveredDigests = nil }
+        return !set.contains(ringDigest)
+    }
+
+    /// A message digest told apart by device, for the one set over all devices.
+    private static func ringDigest(_ digest: UInt64, source: SourceID) -> UInt64 {
+        digest ^ (UInt64(source.rawValue) &* 0x9E37_79B9_7F4A_7C15)
     }
 
     /// Ends re-processing: every later message is ingested as usual.

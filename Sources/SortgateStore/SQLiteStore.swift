@@ -6,9 +6,10 @@ public import SortgateCore
 ///
 /// The database is in WAL mode with `synchronous = NORMAL`: a commit costs no fsync (only
 /// checkpoints do), readers such as `sortgate inventory` or the HTTP API never block the writer,
-/// and a power loss can lose only the last few committed batches, never corrupt the file. That
-/// is within the reliability contract, whose loss window is already "what sat in the ring and
-/// the current batch". A busy timeout covers the short moments another process holds a lock
+/// and a power loss can lose only the last few committed batches, never corrupt the file. A
+/// process crash loses nothing: the live gateway's ring file holds every message since the
+/// recovery point stored here (`ring_state`, written in the batch's own transaction), and a
+/// power loss is already bounded by the ring file's writeback (README, "Reliability"). A busy timeout covers the short moments another process holds a lock
 /// (a checkpoint, a second gateway opened on the same file by mistake).
 ///
 /// Writes are idempotent, as `FactSink` requires: movements are unique on `(epc, kind, at)`

@@ -131,6 +131,8 @@ struct CrashRecoveryTests {
                 try await group.waitForAll()
             }
         }
+        // Whatever happens below, no gateway outlives the test.
+        defer { if run.process.isRunning { Self.kill(run) } }
         var restarts: [Duration] = []
         var logs: [String] = []
         for kill in 1...kills {

@@ -13,7 +13,7 @@ struct RingPositionTests {
 
     /// One Zebra read of `epc` by the demo's induction reader, as live (`position` nil) or
     /// re-read from the ring at `position`.
-    func ingest(_ session: IngestSession, _ epc: String, event: Int, position: UInt64? = nil) {
+    func ingest(_ session: IngestSession, _ epc: String, event: Int, position: UInt64? = nil, history: Bool = false) {
         let topic = Array("readers/induction/events".utf8)
         let payload = Array(
             (#"{"data":{"antenna":1,"eventNum":\#(event),"format":"epc","idHex":"\#(epc)","peakRssi":-50,"reads":1},"#
@@ -28,13 +28,21 @@ struct RingPositionTests {
                     topic: topic,
                     body: .payload(payload)
                 )
-                if let position {
+                if history {
+                    session.remember(recovered: message)
+                } else if let position {
                     session.ingest(recovered: message, position: position)
                 } else {
                     session.ingest(message)
                 }
             }
         }
+    }
+
+    /// The demo site's readers and a fresh database in `folder`.
+    func site(in folder: TemporaryFolder) throws -> (SiteConfig, SQLiteStore) {
+        let config = try demoConfig(port: 1, folder: folder)
+        return (config, try SQLiteStore(path: folder.path("sortgate.sqlite"), zoneNames: config.zones.map(\.name)))
     }
 
     func reads(_ store: SQLiteStore) throws -> [String: Int] {
@@ -46,8 +54,7 @@ struct RingPositionTests {
     @Test("only a complete batch moves the recovery point; re-processing skips reads a row already counted")
     func recoverAfterCrash() throws {
         let folder = try TemporaryFolder()
-        let config = try demoConfig(port: 1, folder: folder)
-        let store = try SQLiteStore(path: folder.path("sortgate.sqlite"), zoneNames: config.zones.map(\.name))
+        let (config, store) = try site(in: folder)
         let first = IngestSession(topology: SiteTopology(config: config), sink: store)
         // Ring positions 0…3: three reads of the hot tag and one of a new tag.
         ingest(first, Self.hot, event: 1)
@@ -70,10 +77,19 @@ struct RingPositionTests {
         // Killed here. The next process restores the rows and re-reads positions 4 and 5.
         let second = IngestSession(topology: SiteTopology(config: config), sink: store)
         second.restore(try store.inventoryEntries(zoneNames: config.zones.map(\.name)).entries)
-        second.beginRecovery(skipping: try store.inventoryRingPositions(above: 4))
+        second.beginRecovery(skipping: try store.inventoryRingPositions(above: 4), ringMessages: 8)
+        // Positions 0…3 are committed history: remembered, not processed.
+        ingest(second, Self.hot, event: 1, history: true)
+        ingest(second, "3074257BF7194E4000000002", event: 2, history: true)
+        ingest(second, Self.hot, event: 3, history: true)
+        ingest(second, Self.hot, event: 4, history: true)
         ingest(second, Self.hot, event: 5, position: 4)
         ingest(second, "3074257BF7194E4000000003", event: 6, position: 5)
         second.endRecovery()
+        // The broker resends what the killed process never acknowledged: history and re-processed alike.
+        ingest(second, "3074257BF7194E4000000002", event: 2)
+        ingest(second, Self.hot, event: 5)
+        #expect(second.counters.redeliveredMessages == 2)
         try second.flush(periodic: false, ringPosition: 6)
         #expect(second.recoverySkippedReads == 1)
         #expect(try store.ringPosition() == 6)
@@ -88,8 +104,7 @@ struct RingPositionTests {
     @Test("a complete batch without facts is written once to move the recovery point, not again")
     func positionOnlyBatch() throws {
         let folder = try TemporaryFolder()
-        let config = try demoConfig(port: 1, folder: folder)
-        let store = try SQLiteStore(path: folder.path("sortgate.sqlite"), zoneNames: config.zones.map(\.name))
+        let (config, store) = try site(in: folder)
         let session = IngestSession(topology: SiteTopology(config: config), sink: store)
         #expect(try store.ringPosition() == nil)
         try session.flush(periodic: false, ringPosition: 17)

@@ -66,6 +66,20 @@ struct EventRingRecoveryTests {
         return out
     }
 
+    /// What a process leaves when it dies while copying "torn" into its slot, after "whole" and
+    /// after another producer, which claimed the next slot later, published "later".
+    func killedMidCopy() -> TestRegion {
+        let region = TestRegion(byteCount: EventRing.byteCount(for: Self.configuration))
+        let live = ring(in: region, .fresh(startingAt: 0))
+        push(live, "whole")
+        var killed: TestRegion?
+        push(live, "torn") {
+            push(live, "later")
+            killed = region.snapshot()
+        }
+        return killed!
+    }
+
     @Test("positions count slots from the base and never repeat; consumed slots stay taken until released")
     func retention() {
         let region = TestRegion(byteCount: EventRing.byteCount(for: Self.configuration))
@@ -120,17 +134,7 @@ struct EventRingRecoveryTests {
 
     @Test("a message whose copy was cut short is skipped and counted; one published after it is recovered")
     func tornMessage() {
-        let region = TestRegion(byteCount: EventRing.byteCount(for: Self.configuration))
-        let live = ring(in: region, .fresh(startingAt: 0))
-        push(live, "whole")
-        var killed: TestRegion?
-        // The producer of "torn" has claimed its slot; another producer publishes "later" after
-        // it; the process dies before "torn" is published.
-        push(live, "torn") {
-            push(live, "later")
-            killed = region.snapshot()
-        }
-        let after = ring(in: killed!, .existing)
+        let after = ring(in: killedMidCopy(), .existing)
         var texts: [String] = []
         let recovery = after.recover(from: 0) { texts.append(String(decoding: $0.body, as: UTF8.self)) }
         #expect(texts == ["whole", "later"])
@@ -169,15 +173,7 @@ struct EventRingRecoveryTests {
 
     @Test("after resume, the history steps over a torn run instead of stopping at it")
     func historyStepsOverTornRun() {
-        let region = TestRegion(byteCount: EventRing.byteCount(for: Self.configuration))
-        let live = ring(in: region, .fresh(startingAt: 0))
-        push(live, "whole")
-        var killed: TestRegion?
-        push(live, "torn") {
-            push(live, "later")
-            killed = region.snapshot()
-        }
-        let after = ring(in: killed!, .existing)
+        let after = ring(in: killedMidCopy(), .existing)
         #expect(after.recover(from: 0) { _ in }.tornMessages == 1)
         after.resume()
         push(after, "next")

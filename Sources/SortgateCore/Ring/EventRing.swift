@@ -68,11 +68,21 @@ import Synchronization
 /// Producers therefore wait for *commits*, not for processing: the ring must hold the traffic of
 /// one commit cycle, and the consumer forces a complete batch when half of it is retained.
 ///
-/// After a crash, `recover(from:_:)` hands every published message from the stored position up
-/// to the tail to its closure, in position order; a slot that a producer claimed but never
-/// published (killed while copying: its sequence number still says "free for this lap") is
-/// skipped and counted as torn. `reset(startingAt:)` then formats the ring afresh with positions
-/// continuing from the old tail, so that a stored position never goes backwards.
+/// After a crash, `recover(from:history:_:)` hands every published message from the stored
+/// position up to the tail to its closure, in position order; a slot that a producer claimed but
+/// never published (killed while copying: its sequence number still says "free for this lap") is
+/// skipped and counted as torn. Before them it hands over, as *history*, the committed messages
+/// still intact in their slots just below the position (a quarter ring or so: freed slots keep
+/// their bytes until a producer reuses them): the broker may deliver one of those again, its
+/// acknowledgement lost with the process, and the consumer must recognise it. `resume()` then
+/// frees what was recovered and goes on at the tail, keeping that history for the next crash;
+/// `reset(startingAt:sourceTag:)` formats a ring afresh (a new file), its positions starting
+/// above any the database holds, so that a stored position never goes backwards.
+///
+/// Retention moves backpressure from processing to commits: with `untilReleased`, a full ring
+/// means "this many slots wait for a commit". The gateway frees them with a complete batch at
+/// least every second and whenever half the ring is retained, so the ring must hold about one
+/// second of traffic plus one commit (the default 65 536 slots hold ≈ 30 000 reader messages).
 ///
 /// ## Close
 /// `close()` makes every later push return `.closed` and wakes blocked producers (which then
@@ -130,7 +140,7 @@ public final class EventRing: @unchecked Sendable {
         case untilReleased
     }
 
-    /// What `recover(from:_:)` found between the stored position and the tail.
+    /// What `recover(from:history:_:)` found between the stored position and the tail.
     public struct Recovery: Sendable, Hashable {
         /// The first position looked at (the stored position, or the oldest one still in the ring).
         public var start: UInt64
@@ -295,8 +305,8 @@ public final class EventRing: @unchecked Sendable {
         /// (see `reset(startingAt:sourceTag:)`).
         case fresh(startingAt: UInt64, sourceTag: UInt64 = 0)
         /// Takes the ring a previous process left in the region as it is (its header must match
-        /// `configuration`: see `storedConfiguration(in:)`), for `recover(from:_:)`. Nothing may
-        /// be pushed before `reset(startingAt:)`.
+        /// `configuration`: see `storedConfiguration(in:)`), for `recover(from:history:_:)`.
+        /// Nothing may be pushed before `resume()` or `reset(startingAt:sourceTag:)`.
         case existing
     }
 
@@ -421,8 +431,8 @@ public final class EventRing: @unchecked Sendable {
     private static let voidFlag: UInt64 = 1 << 56
 
     /// Formats the ring afresh, empty, its next message at position `base` (every slot free for
-    /// the lap that starts there). Only while no producer or consumer runs: at creation, or after
-    /// `recover(from:_:)` once what it handed over is committed.
+    /// the lap that starts there), forgetting everything it held. Only while no producer or
+    /// consumer runs: at creation, or for a ring whose past must not be used (another device list).
     ///
     /// The header's magic is cleared first and written last, so a process killed while
     /// formatting leaves a region that `storedConfiguration(in:)` refuses, never a half-made ring.
@@ -675,20 +685,7 @@ public final class EventRing: @unchecked Sendable {
             while current != end {
                 let index = Int(current & mask)
                 let count = metas[index].load(ordering: .relaxed) & 0xFFFF_FFFF
-                let start = UnsafeRawPointer(storage + index * slotSize)
-                let topicLength = Int(start.load(fromByteOffset: 8, as: UInt32.self))
-                let bodyLength = Int(start.load(fromByteOffset: 12, as: UInt32.self))
-                let message = Message(
-                    position: current,
-                    slotCount: Int(count),
-                    source: UInt16(truncatingIfNeeded: metas[index].load(ordering: .relaxed) >> 32),
-                    kind: Kind(rawValue: start.load(fromByteOffset: 20, as: UInt8.self)) ?? .mqtt,
-                    arrival: EventTime(nanoseconds: start.load(as: Int64.self)),
-                    topic: UnsafeRawBufferPointer(start: start + Self.headerSize, count: topicLength),
-                    body: UnsafeRawBufferPointer(start: start + Self.headerSize + topicLength, count: bodyLength),
-                    originalLength: Int(start.load(fromByteOffset: 16, as: UInt32.self))
-                )
-                body(message)
+                body(message(at: current, count: count))
                 current += count
                 // Kept until `release(upTo:)` when the creator needs the message after a crash.
                 guard retention == .untilConsumed else { continue }
@@ -808,6 +805,9 @@ public final class EventRing: @unchecked Sendable {
         return recovery
     }
 
+    /// The published message at `position` taking `count` slots. Its lengths are clamped to its
+    /// slots: a producer wrote them consistently, but `recover` reads what a crash left.
+    @inline(__always)
     private func message(at position: UInt64, count: UInt64) -> Message {
         let index = Int(position & mask)
         let start = UnsafeRawPointer(storage + index * slotSize)

@@ -143,7 +143,7 @@ public final class PipelineService: Service, @unchecked Sendable {
         from position: UInt64,
         skipping skips: [EPC: UInt64]
     ) throws -> (recovery: EventRing.Recovery, skippedReads: Int) {
-        session.beginRecovery(skipping: skips)
+        session.beginRecovery(skipping: skips, ringMessages: ring.slots)
         // Source ids mean this topology's devices (the ring file's source tag was checked).
         let sources = session.topology.sources.count
         let recovery = ring.recover(from: position) { slot in
