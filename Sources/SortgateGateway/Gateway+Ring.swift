@@ -55,7 +55,9 @@ extension Gateway {
             )
         }
         do {
-            if FileManager.default.fileExists(atPath: path) {
+            // An empty file is one a killed process created and never grew: as good as none.
+            let existingSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            if existingSize > 0 {
                 let file = try RingFile(path: path, size: nil)
                 if let stored = file.storedConfiguration {
                     let old = makeRing(file, stored, .existing)

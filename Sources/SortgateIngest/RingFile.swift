@@ -77,11 +77,6 @@ public final class RingFile: @unchecked Sendable {
         Glibc.close(descriptor)
     }
 
-    /// Removes the file at `path` (a ring of another configuration, drained, to be remade).
-    public static func remove(path: String) throws(Failure) {
-        guard unlink(path) == 0 || errno == ENOENT else { throw Failure(path: path, operation: "unlink", errno: errno) }
-    }
-
     deinit {
         close()
     }
