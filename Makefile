@@ -5,8 +5,11 @@ export PATH := $(PATH):/opt/swift/usr/bin
 CONFIG ?= Config/demo.yaml
 CAPTURE ?= Tools/captures/demo.jsonl
 SORTGATE := .build/debug/sortgate
+FUZZ_SECONDS ?= 60
+# Each fuzz target's share of `make test`: the seed corpus and a few seconds of mutations.
+FUZZ_TEST_SECONDS ?= 5
 
-.PHONY: demo demo-replay test build build-all deps check-config capture capture-transport clean-demo bench bench-live soak
+.PHONY: demo demo-replay test fuzz build build-all deps check-config capture capture-transport clean-demo bench bench-live soak
 
 deps:
 	@Tools/install-deps
@@ -28,10 +31,15 @@ demo-replay: build
 	$(SORTGATE) replay $(CAPTURE) --config $(CONFIG)
 	$(SORTGATE) inventory --config $(CONFIG)
 
-## Runs every test (unit and integration).
+## Runs every test (unit and integration), then every fuzz target briefly (a crash fails the run).
 test: deps
 	swift build --build-tests
 	swift test --skip-build --no-parallel
+	Tools/Fuzz/run --seconds $(FUZZ_TEST_SECONDS)
+
+## Builds the libFuzzer targets (Tools/Fuzz, its own package) and runs each for FUZZ_SECONDS.
+fuzz: deps
+	Tools/Fuzz/run --seconds $(FUZZ_SECONDS)
 
 ## kill -9 soak: `sortgate run` killed at random moments 200 times (KILLS=N) under a QoS 1 load,
 ## then checked: every message counted once, read totals exact, SQLite sound.

@@ -196,11 +196,11 @@ let package = Package(
         .executableTarget(
             name: "ModbusSimulator",
             dependencies: [
+                "SortgateConfig",
                 "SortgateModbus",
                 "SortgateModbusServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ],
             path: "Tools/ModbusSimulator",
             exclude: ["README.md", "demo-coldrooms.yaml"],

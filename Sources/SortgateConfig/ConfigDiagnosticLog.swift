@@ -2,34 +2,34 @@
 ///
 /// A class rather than an `inout` struct because nearly every reading function appends to it and
 /// views of the same file (mappings, nodes) share it. One log lives for one load, on one thread.
-final class ConfigDiagnosticLog {
+package final class ConfigDiagnosticLog {
     /// The file every diagnostic of this log is about.
-    let file: String
-    private(set) var diagnostics: [ConfigDiagnostic] = []
+    package let file: String
+    package private(set) var diagnostics: [ConfigDiagnostic] = []
 
-    init(file: String) {
+    package init(file: String) {
         self.file = file
     }
 
-    var isEmpty: Bool { diagnostics.isEmpty }
+    package var isEmpty: Bool { diagnostics.isEmpty }
 
     /// Records `message` at a line and column of this log's file.
-    func error(line: Int, column: Int, _ message: String) {
+    package func error(line: Int, column: Int, _ message: String) {
         diagnostics.append(ConfigDiagnostic(file: file, line: line, column: column, message: message))
     }
 
     /// Records `message` at `node`'s position, as is.
-    func error(at node: YAMLNode, _ message: String) {
+    package func error(at node: YAMLNode, _ message: String) {
         error(line: node.line, column: node.column, message)
     }
 
     /// Records a problem with the value at `path` (`devices[2].qos`), prefixing the path.
-    func error(at node: YAMLNode, path: String, _ problem: String) {
+    package func error(at node: YAMLNode, path: String, _ problem: String) {
         error(at: node, path.isEmpty ? problem : "\(path): \(problem)")
     }
 
     /// The diagnostics in file order; problems found at the same place keep the order they were found in.
-    var sortedDiagnostics: [ConfigDiagnostic] {
+    package var sortedDiagnostics: [ConfigDiagnostic] {
         var seen = Set<ConfigDiagnostic>()
         let unique = diagnostics.filter { seen.insert($0).inserted }
         return unique.enumerated()

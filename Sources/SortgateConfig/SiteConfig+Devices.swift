@@ -172,11 +172,7 @@ extension SiteConfigLoader {
     // MARK: - MQTT devices
 
     private func readMQTTConnection(_ map: YAMLMapping) -> MQTTDeviceConfig? {
-        let broker = map.required("broker", "the name of a broker under brokers") { node, path -> String? in
-            guard let name = node.text(path, expected: "a broker name", log: log) else { return nil }
-            checkReference(name, at: node, path: path, declared: brokerNames, kind: "broker", section: "brokers")
-            return name
-        }
+        let broker = map.required("broker", "the name of a broker under brokers", brokerReference)
         let topic = map.required("topic", "the MQTT topic filter the device publishes to, e.g. readers/dock1/events") {
             node,
             path -> String? in

@@ -1,3 +1,4 @@
+import Glibc
 import SortgateCore
 
 extension SiteConfig {
@@ -188,6 +189,13 @@ final class SiteConfigLoader {
                     )
                     return nil
                 }
+                // Parsed so that the message can name it; a central PostgreSQL beside the local
+                // SQLite is the planned design (`central:`), not PostgreSQL instead of it.
+                log.error(
+                    at: node,
+                    path: path,
+                    "PostgreSQL as the site database is not supported by this build; use sqlite: PATH"
+                )
                 return .postgres(url: url)
             } ?? nullValue(map, "postgres", "a URL such as postgres://sortgate@db:5432/sortgate")
         }
@@ -197,6 +205,15 @@ final class SiteConfigLoader {
             } ?? nullValue(map, "sqlite", "the path of the SQLite file")
         }
         map.reportMissing("sqlite", "the path of the SQLite file; or postgres: URL")
+        return nil
+    }
+
+    /// `path` when this process can read it; otherwise reports why (`sortgate run` would stop there,
+    /// so check-config refuses it first) and returns nil.
+    func readableFile(_ path: String, _ node: YAMLNode, _ keyPath: String) -> String? {
+        guard access(path, R_OK) != 0 else { return path }
+        let reason = String(cString: strerror(errno))
+        log.error(at: node, path: keyPath, "cannot read '\(path)': \(reason)")
         return nil
     }
 
@@ -282,6 +299,7 @@ final class SiteConfigLoader {
         let username = map.optional("username") { $0.text($1, expected: "a user name", log: log) }
         let passwordFile = map.optional("password_file") { node, path -> String? in
             node.text(path, expected: "the path of a file holding the password", log: log).map(resolve)
+                .flatMap { readableFile($0, node, path) }
         }
         if passwordFile != nil, !map.contains("username"), let node = map["password_file"] {
             log.error(
@@ -311,6 +329,7 @@ final class SiteConfigLoader {
         map.reportUnknownKeys(known: ["ca", "cert", "key"])
         let file: (YAMLNode, String) -> String? = { node, path in
             node.text(path, expected: "the path of a PEM file", log: self.log).map(self.resolve)
+                .flatMap { self.readableFile($0, node, path) }
         }
         let ca = map.required("ca", "the CA certificate that signed the broker's certificate") { file($0, $1) }
         let cert = map.optional("cert", file)
@@ -512,11 +531,7 @@ final class SiteConfigLoader {
             guard var route = YAMLMapping(node, path: path, expected: "a mapping with broker and topic", log: log)
             else { return nil }
             route.reportUnknownKeys(known: ["broker", "topic", "qos"])
-            let broker = route.required("broker", "the name of a broker under brokers") { node, path -> String? in
-                guard let name = node.text(path, expected: "a broker name", log: log) else { return nil }
-                checkReference(name, at: node, path: path, declared: brokerNames, kind: "broker", section: "brokers")
-                return name
-            }
+            let broker = route.required("broker", "the name of a broker under brokers", brokerReference)
             let topic = route.required("topic", "the topic to publish alerts to, e.g. sortgate/alerts") {
                 node,
                 path -> String? in
@@ -574,6 +589,13 @@ final class SiteConfigLoader {
     }
 
     // MARK: - References
+
+    /// A `broker:` value: the name of a broker declared under `brokers`.
+    func brokerReference(_ node: YAMLNode, _ path: String) -> String? {
+        guard let name = node.text(path, expected: "a broker name", log: log) else { return nil }
+        checkReference(name, at: node, path: path, declared: brokerNames, kind: "broker", section: "brokers")
+        return name
+    }
 
     /// Reports `name` when the section it refers to is known and does not declare it.
     func checkReference(

@@ -1,3 +1,4 @@
+import Glibc
 public import SortgateCore
 
 extension SiteConfig {
@@ -93,6 +94,52 @@ extension SiteConfigLoader {
             log.error(at: node, path: path, "\(problem); raise slots or slot_size, or lower max_message")
             return nil
         }
+        // `sortgate run` allocates the whole ring at start: a ring this machine cannot hold must be
+        // refused here, by check-config too, not end in an abort at start-up.
+        let needed = SiteConfig.memoryBytes(of: ring)
+        let available = SiteConfig.physicalMemoryBytes
+        if available > 0, needed > available / 2 {
+            log.error(
+                at: node,
+                path: path,
+                "the ring takes \(SiteConfig.describeBytes(needed)) of memory (slots × slot_size, its mirror area and "
+                    + "sequence numbers), more than half of this machine's \(SiteConfig.describeBytes(available)); "
+                    + "lower slots or slot_size"
+            )
+            return nil
+        }
         return ring
+    }
+}
+
+extension SiteConfig {
+    /// The memory a ring of `configuration` allocates: its slots, the mirror area that keeps the
+    /// largest message contiguous, and 16 bytes of sequence number and metadata per slot.
+    public static func memoryBytes(of configuration: EventRing.Configuration) -> Int {
+        let slotsPerMessage = (configuration.maxMessageBytes + EventRing.headerSize + configuration.slotSize - 1)
+            / configuration.slotSize
+        return (configuration.slots + slotsPerMessage - 1) * configuration.slotSize + 16 * configuration.slots
+    }
+
+    /// This machine's physical memory in bytes (0 when the system does not say).
+    static var physicalMemoryBytes: Int {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES))
+        let pageSize = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, pageSize > 0 else { return 0 }
+        let (bytes, overflow) = pages.multipliedReportingOverflow(by: pageSize)
+        return overflow ? .max : bytes
+    }
+
+    /// `17 MiB`, `1 TiB`, `23.4 GiB`.
+    static func describeBytes(_ bytes: Int) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        let rounded = (value * 10).rounded() / 10
+        return rounded == rounded.rounded() ? "\(Int(rounded)) \(units[unit])" : "\(rounded) \(units[unit])"
     }
 }

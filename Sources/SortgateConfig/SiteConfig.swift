@@ -164,17 +164,9 @@ public struct TLSConfig: Sendable, Hashable {
     }
 }
 
-/// The kind of place a zone is, in the order goods pass through a sorting center.
-public enum ZoneType: String, Sendable, Hashable, CaseIterable {
-    case dockIn = "dock-in"
-    case induction
-    case sorter
-    case chute
-    case staging
-    case coldRoom = "cold-room"
-    case dockOut = "dock-out"
-    case vehicle
-}
+/// The kind of place a zone is, in the order goods pass through a sorting center: the type the
+/// journey state machine knows zones by, so a config's zone types reach it untranslated.
+public typealias ZoneType = TransportZoneRole
 
 /// A named place of the site.
 public struct ZoneConfig: Sendable, Hashable {
@@ -302,8 +294,9 @@ public struct DedupConfig: Sendable, Hashable {
     /// How often rows whose only change is a newer `last_seen` / more `reads` are written
     /// (event time, default 10 s); arrivals, moves and departures are written at once.
     public var lastSeenFlush: Duration
-    /// The most EPCs held in memory (default 2 000 000, ≈ 170 bytes each); beyond it the EPC
-    /// that departed longest ago is forgotten, and new EPCs are refused when all are present.
+    /// The most EPCs held in memory (default 2 000 000; the memory an EPC costs is measured in the
+    /// README's benchmark section); beyond it the EPC that departed longest ago is forgotten, and
+    /// new EPCs are refused when all are present.
     public var maxTags: Int
 
     public init(

@@ -16,7 +16,7 @@ import Yams
 /// for one, so every line and column stays put) and the text is composed again; the tree builder
 /// restores the key's text and reports the duplicate at the later key. Aliases and `<<` merge keys
 /// are resolved here too, so the readers only ever see plain mappings, lists and scalars.
-enum YAMLDocument {
+package enum YAMLDocument {
     /// Config files are hand-written; a larger file is almost certainly the wrong file.
     static let maximumFileSize = 16 << 20
     /// Bounds alias expansion ("billion laughs"): aliases are copied into the tree.
@@ -27,7 +27,7 @@ enum YAMLDocument {
     /// Reads and parses the file at `path`. Returns nil, with the reasons in `log`, when the file
     /// cannot be read, is not UTF-8, is empty or is not valid YAML. `what` names the file in
     /// messages ("config file", "device profile").
-    static func load(path: String, what: String, log: ConfigDiagnosticLog) -> YAMLNode? {
+    package static func load(path: String, what: String, log: ConfigDiagnosticLog) -> YAMLNode? {
         let bytes: [UInt8]
         switch readFile(path: path) {
         case .success(let contents): bytes = contents
@@ -50,7 +50,7 @@ enum YAMLDocument {
     }
 
     /// Parses YAML text; see the type's comment for how duplicate keys are recovered from.
-    static func parse(_ text: String, what: String, log: ConfigDiagnosticLog) -> YAMLNode? {
+    package static func parse(_ text: String, what: String, log: ConfigDiagnosticLog) -> YAMLNode? {
         var scalars = Array(text.unicodeScalars)
         var patches: [YAMLPosition: String] = [:]
         var source = text

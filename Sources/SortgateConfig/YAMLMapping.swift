@@ -3,18 +3,18 @@
 /// Readers ask for each key they know with `optional` or `required`, passing a function that reads
 /// the value, and call `reportUnknownKeys` once; a value that is absent or reported as wrong comes
 /// back as nil, so a reader carries on with its default and the next problem is found too.
-struct YAMLMapping {
-    let node: YAMLNode
+package struct YAMLMapping {
+    package let node: YAMLNode
     /// Where this mapping is, as messages name it: `""` for the top level, `devices[0]`, `brokers.site`.
-    let path: String
-    let pairs: [YAMLPair]
-    let log: ConfigDiagnosticLog
+    package let path: String
+    package let pairs: [YAMLPair]
+    package let log: ConfigDiagnosticLog
     /// The keys given to `reportUnknownKeys`, so that a misspelt required key is reported once
     /// (as unknown, with the suggestion) rather than also as missing.
     private(set) var known: [String] = []
 
     /// Views `node` as a mapping, or reports `expected …, got …` and returns nil.
-    init?(_ node: YAMLNode, path: String, expected: String, log: ConfigDiagnosticLog) {
+    package init?(_ node: YAMLNode, path: String, expected: String, log: ConfigDiagnosticLog) {
         guard case .mapping(let pairs) = node.content else {
             log.error(at: node, path: path, "expected \(expected), got \(node.shortDescription)")
             return nil
@@ -26,20 +26,20 @@ struct YAMLMapping {
     }
 
     /// The path of one of this mapping's keys.
-    func path(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    package func path(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    subscript(key: String) -> YAMLNode? { pairs.first { $0.key == key }?.value }
+    package subscript(key: String) -> YAMLNode? { pairs.first { $0.key == key }?.value }
 
-    func pair(_ key: String) -> YAMLPair? { pairs.first { $0.key == key } }
+    package func pair(_ key: String) -> YAMLPair? { pairs.first { $0.key == key } }
 
-    func contains(_ key: String) -> Bool { pairs.contains { $0.key == key } }
+    package func contains(_ key: String) -> Bool { pairs.contains { $0.key == key } }
 
     /// How messages name this mapping after "unknown key 'x'".
-    var place: String { path.isEmpty ? "at the top level" : "in \(path)" }
+    package var place: String { path.isEmpty ? "at the top level" : "in \(path)" }
 
     /// Reports every key that is neither in `known` nor in `ignored` (keys another check reports),
     /// suggesting the closest known key or listing them all.
-    mutating func reportUnknownKeys(known: [String], ignoring ignored: Set<String> = []) {
+    package mutating func reportUnknownKeys(known: [String], ignoring ignored: Set<String> = []) {
         self.known = known
         for pair in pairs where !known.contains(pair.key) && !ignored.contains(pair.key) {
             var message = "unknown key '\(pair.key)' \(place)"
@@ -54,14 +54,14 @@ struct YAMLMapping {
 
     /// Reads an optional key; nil when it is absent, empty (`key:` or `~`, YAML's null: "use the
     /// default") or reported as wrong by `read`, which gets the value and its path.
-    func optional<T>(_ key: String, _ read: (YAMLNode, String) -> T?) -> T? {
+    package func optional<T>(_ key: String, _ read: (YAMLNode, String) -> T?) -> T? {
         guard let value = self[key], !value.isNull else { return nil }
         return read(value, path(key))
     }
 
     /// Reads a required key; reports `missing key 'k' (hint)` at this mapping when it is absent.
     /// An empty value is left to `read`, which reports `got nothing`.
-    func required<T>(_ key: String, _ hint: String, _ read: (YAMLNode, String) -> T?) -> T? {
+    package func required<T>(_ key: String, _ hint: String, _ read: (YAMLNode, String) -> T?) -> T? {
         guard let value = self[key] else {
             reportMissing(key, hint)
             return nil
@@ -70,7 +70,7 @@ struct YAMLMapping {
     }
 
     /// Reports that `key` is missing, saying what it is for.
-    func reportMissing(_ key: String, _ hint: String) {
+    package func reportMissing(_ key: String, _ hint: String) {
         let misspelt = pairs.contains { pair in
             !known.contains(pair.key) && ConfigWording.suggestion(for: pair.key, among: known) == key
         }
@@ -83,7 +83,7 @@ struct YAMLMapping {
 /// the value does not fit.
 extension YAMLNode {
     /// Any scalar's text; empty text is refused unless `allowEmpty`.
-    func text(_ path: String, expected: String, log: ConfigDiagnosticLog, allowEmpty: Bool = false) -> String? {
+    package func text(_ path: String, expected: String, log: ConfigDiagnosticLog, allowEmpty: Bool = false) -> String? {
         guard let scalar, !isNull, allowEmpty || !scalar.text.isEmpty else {
             log.error(at: self, path: path, "expected \(expected), got \(shortDescription)")
             return nil
@@ -92,7 +92,8 @@ extension YAMLNode {
     }
 
     /// A YAML integer in `range`; `expected` says what fits, e.g. `0, 1 or 2`.
-    func integer(_ path: String, expected: String, in range: ClosedRange<Int>, log: ConfigDiagnosticLog) -> Int? {
+    package func integer(_ path: String, expected: String, in range: ClosedRange<Int>, log: ConfigDiagnosticLog) -> Int?
+    {
         guard let scalar, case .int(let value) = scalar.kind, range.contains(value) else {
             log.error(at: self, path: path, "expected \(expected), got \(shortDescription)")
             return nil
@@ -101,7 +102,7 @@ extension YAMLNode {
     }
 
     /// A finite YAML number, integer or decimal.
-    func number(_ path: String, expected: String, log: ConfigDiagnosticLog) -> Double? {
+    package func number(_ path: String, expected: String, log: ConfigDiagnosticLog) -> Double? {
         if let scalar {
             switch scalar.kind {
             case .int(let value): return Double(value)
@@ -113,7 +114,7 @@ extension YAMLNode {
         return nil
     }
 
-    func boolean(_ path: String, log: ConfigDiagnosticLog) -> Bool? {
+    package func boolean(_ path: String, log: ConfigDiagnosticLog) -> Bool? {
         guard let scalar, case .bool(let value) = scalar.kind else {
             log.error(at: self, path: path, "expected true or false, got \(shortDescription)")
             return nil
@@ -122,7 +123,8 @@ extension YAMLNode {
     }
 
     /// One of the raw values of `cases`, suggesting the closest when it is a near miss.
-    func choice<Choice: RawRepresentable>(_ path: String, _ cases: [Choice], log: ConfigDiagnosticLog) -> Choice?
+    package func choice<Choice: RawRepresentable>(_ path: String, _ cases: [Choice], log: ConfigDiagnosticLog)
+        -> Choice?
     where Choice.RawValue == String {
         if let scalar, !isNull, let value = cases.first(where: { $0.rawValue == scalar.text }) { return value }
         let names = cases.map(\.rawValue)
@@ -136,13 +138,15 @@ extension YAMLNode {
     }
 
     /// A duration such as `500ms`, `30s`, `1.5m`. A bare number is refused with a hint to add a
-    /// unit (is `30` seconds or milliseconds?), except `0` when `allowBareZero`; zero is refused
-    /// unless `allowZero`.
-    func duration(
+    /// unit (is `30` seconds or milliseconds?), except `0` when `allowBareZero`, and except any
+    /// number when `bareNumberUnit` says what it counts (the Modbus simulator's scripts take
+    /// seconds); zero is refused unless `allowZero`.
+    package func duration(
         _ path: String,
         log: ConfigDiagnosticLog,
         allowZero: Bool = true,
-        allowBareZero: Bool = false
+        allowBareZero: Bool = false,
+        bareNumberUnit: Duration? = nil
     ) -> Duration? {
         guard let scalar, !isNull else {
             log.error(at: self, path: path, "expected a duration such as 500ms, 30s or 5m, got \(shortDescription)")
@@ -152,6 +156,10 @@ extension YAMLNode {
         switch scalar.kind {
         case .int(0) where allowBareZero:
             return .zero
+        case .int(let number) where bareNumberUnit != nil:
+            return bareDuration(Double(number), unit: bareNumberUnit!, path, log: log, allowZero: allowZero)
+        case .float(let number) where bareNumberUnit != nil:
+            return bareDuration(number, unit: bareNumberUnit!, path, log: log, allowZero: allowZero)
         case .int, .float:
             log.error(
                 at: self,
@@ -187,8 +195,31 @@ extension YAMLNode {
         return value
     }
 
+    /// `number` `unit`s; refused when negative, infinite, or zero and not `allowZero`.
+    private func bareDuration(
+        _ number: Double,
+        unit: Duration,
+        _ path: String,
+        log: ConfigDiagnosticLog,
+        allowZero: Bool
+    ) -> Duration? {
+        if number < 0 {
+            log.error(at: self, path: path, "a duration cannot be negative, got \(shortDescription)")
+            return nil
+        }
+        guard number.isFinite else {
+            log.error(at: self, path: path, "expected a duration such as 500ms, 30s or 5m, got \(shortDescription)")
+            return nil
+        }
+        guard allowZero || number > 0 else {
+            log.error(at: self, path: path, "the duration must be more than 0, got \(shortDescription)")
+            return nil
+        }
+        return unit * number
+    }
+
     /// A size in bytes: an integer, or an integer with a `B`, `KiB` or `MiB` suffix.
-    func byteSize(_ path: String, in range: ClosedRange<Int>, log: ConfigDiagnosticLog) -> Int? {
+    package func byteSize(_ path: String, in range: ClosedRange<Int>, log: ConfigDiagnosticLog) -> Int? {
         var size: Int?
         if let scalar {
             switch scalar.kind {
@@ -214,7 +245,9 @@ extension YAMLNode {
 
     /// A list of values, each read by `read` with its path `path[i]`; a single value is refused
     /// so that a forgotten `-` does not silently mean something else.
-    func list<T>(_ path: String, expected: String, log: ConfigDiagnosticLog, _ read: (YAMLNode, String) -> T?) -> [T]? {
+    package func list<T>(_ path: String, expected: String, log: ConfigDiagnosticLog, _ read: (YAMLNode, String) -> T?)
+        -> [T]?
+    {
         guard case .sequence(let items) = content else {
             log.error(at: self, path: path, "expected \(expected), got \(shortDescription)")
             return nil

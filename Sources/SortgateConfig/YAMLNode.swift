@@ -3,32 +3,32 @@
 /// Built from Yams' node tree by `YAMLDocument`, which has already resolved aliases and merge keys
 /// (`<<`) and reported duplicate keys, so every mapping here has unique string keys in file order.
 /// Positions are never missing (Yams' are optional), which keeps every diagnostic `file:line:column`.
-struct YAMLNode {
-    enum Content {
+package struct YAMLNode {
+    package enum Content {
         case scalar(YAMLScalar)
         case mapping([YAMLPair])
         case sequence([YAMLNode])
     }
 
-    var content: Content
+    package var content: Content
     /// 1-based line of the node's first character.
-    var line: Int
+    package var line: Int
     /// 1-based column, counted in Unicode scalars.
-    var column: Int
+    package var column: Int
 
-    var scalar: YAMLScalar? {
+    package var scalar: YAMLScalar? {
         if case .scalar(let scalar) = content { return scalar }
         return nil
     }
 
-    var isNull: Bool {
+    package var isNull: Bool {
         if case .scalar(let scalar) = content, case .null = scalar.kind { return true }
         return false
     }
 
     /// How the node reads in a message after "got": `"high"` for text, `7` for a number,
     /// `nothing` for an empty value, `a mapping`, `a list`.
-    var shortDescription: String {
+    package var shortDescription: String {
         switch content {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
@@ -47,8 +47,8 @@ struct YAMLNode {
 /// Readers that want text take `text` whatever the type, so `parity: N` (a YAML 1.1 boolean) or
 /// `id: 42` still read as written; readers that want numbers insist on the resolved type, so a
 /// quoted `"1"` is reported rather than guessed at.
-struct YAMLScalar {
-    enum Kind {
+package struct YAMLScalar {
+    package enum Kind {
         case null
         case bool(Bool)
         case int(Int)
@@ -57,8 +57,8 @@ struct YAMLScalar {
         case string
     }
 
-    var text: String
-    var kind: Kind
+    package var text: String
+    package var kind: Kind
 
     /// `text` in double quotes with quotes, backslashes and control characters escaped, cut at
     /// 60 characters so that a pasted blob does not flood the terminal.
@@ -90,11 +90,11 @@ struct YAMLScalar {
 }
 
 /// One entry of a mapping: the key's text, where the key was written, and the value.
-struct YAMLPair {
-    var key: String
+package struct YAMLPair {
+    package var key: String
     /// The key's own node, for diagnostics about the key (unknown, duplicate).
-    var keyNode: YAMLNode
-    var value: YAMLNode
+    package var keyNode: YAMLNode
+    package var value: YAMLNode
 }
 
 /// A line and column in a YAML file.

@@ -24,6 +24,13 @@ public import SortgateStore
 /// then exits. Alert delivery stops before the final flush: that loses nothing, since every
 /// alert's outbox rows are written with its batch and stay until acknowledged; the next run
 /// delivers them.
+///
+/// ## A stop ends in a bounded time
+/// When the database cannot be written (a full disk), the batch writer retries, the pipeline waits
+/// behind it, the ring fills and the sources wait for room: nothing is lost while the gateway
+/// runs. A stop starts the writer's clock (`Options.stopTimeout`): a commit still failing then is
+/// given up, the pipeline drains the ring so the sources can stop, and `run()` throws with what
+/// was not written, logged as critical.
 public final class Gateway: Service, Sendable {
     /// What a gateway does beyond the site config; the defaults are `sortgate run`'s.
     public struct Options: Sendable {
@@ -92,12 +99,14 @@ public final class Gateway: Service, Sendable {
     public let alertDelivery: AlertDeliveryService?
     private let group: ServiceGroup
     private let logger: Logger
+    private let stopTimeout: Duration
 
     /// Builds the gateway of `config`: opens the database, restores the inventory and journeys of
     /// the previous run, and sets up every source and route. Nothing runs until `run()`.
     public init(config: SiteConfig, options: Options = Options(), logger: Logger) throws(SetupError) {
         self.config = config
         self.logger = logger
+        self.stopTimeout = options.stopTimeout
         topology = SiteTopology(config: config)
         store = try Self.openStore(config, deliveringAlerts: options.deliverAlerts)
         // The ring lives in a file so that a killed process leaves its messages behind.
@@ -161,7 +170,14 @@ public final class Gateway: Service, Sendable {
                 "database": "\(config.database)",
             ]
         )
-        try await group.run()
+        // A stop must end in a bounded time even when the database cannot be written: the sources
+        // stop first, and they wait for room in a ring that only drains once the writer lets the
+        // pipeline go on; so the writer's clock starts when the stop does.
+        try await withGracefulShutdownHandler {
+            try await group.run()
+        } onGracefulShutdown: { [writer, stopTimeout] in
+            writer.beginStop(within: stopTimeout)
+        }
         logger.info("sortgate stopped: \(statusLine)")
     }
 

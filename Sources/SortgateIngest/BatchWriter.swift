@@ -121,6 +121,17 @@ public final class BatchWriter: FactSink, @unchecked Sendable {
         if let failure { throw failure }
     }
 
+    /// Starts the clock of a stop: a commit still failing `deadline` from now is given up (and
+    /// every `write` waiting behind it returns, throwing `Failure`), so that whatever waits on this
+    /// writer, and on what waits on it, ends in a bounded time. Callable from any thread.
+    public func beginStop(within deadline: Duration) {
+        condition.lock()
+        defer { condition.unlock() }
+        let end = ContinuousClock.now + deadline
+        retryDeadline = retryDeadline.map { min($0, end) } ?? end
+        condition.broadcast()
+    }
+
     /// Waits until every handed-over batch is committed, then stops the writer thread. With a
     /// `deadline`, a batch still failing when it has passed is given up and `Failure` thrown.
     public func finish(within deadline: Duration? = nil) throws(Failure) {

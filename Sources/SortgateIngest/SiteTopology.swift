@@ -1,5 +1,5 @@
-public import SortgateCore
 public import SortgateConfig
+public import SortgateCore
 
 /// The site config compiled for the hot path: device and zone names interned to small ids,
 /// one payload decoder per MQTT device, and the read point map.
@@ -73,11 +73,9 @@ public struct SiteTopology: Sendable {
             zoneClasses: zoneClasses,
             classes: config.coldChain.classes.compactMapValues(Self.limits)
         )
-        var dwell: [TransportZoneRole: Duration] = [:]
-        for (type, limit) in config.transport.dwell { dwell[type.transportRole] = limit }
         self.transport = TransportTracker.Configuration(
-            zoneRoles: config.zones.map { $0.type.transportRole },
-            dwellLimits: dwell
+            zoneRoles: config.zones.map { $0.type },
+            dwellLimits: config.transport.dwell
         )
     }
 
@@ -119,12 +117,5 @@ public struct SiteTopology: Sendable {
                 transport: transport
             )
         )
-    }
-}
-
-extension ZoneType {
-    /// The zone type as the journey state machine knows it (the same names).
-    public var transportRole: TransportZoneRole {
-        TransportZoneRole(rawValue: rawValue)!
     }
 }

@@ -203,7 +203,7 @@ extension ModbusConnection {
         }
         let now = ContinuousClock.now
         if let next = state.nextAttempt, now < next {
-            var detail = "next connection attempt in \(Self.describe(now.duration(to: next)))"
+            var detail = "next connection attempt in \(now.duration(to: next).logText)"
             if let last = state.lastConnectFailure {
                 detail += "; last attempt: \(last.message)"
             }
@@ -235,7 +235,7 @@ extension ModbusConnection {
             counters.withLock { $0.failedConnects += 1 }
             logger.debug(
                 "Modbus connection failed",
-                metadata: ["modbus.error": "\(error)", "modbus.retry_in": "\(Self.describe(delay))"]
+                metadata: ["modbus.error": "\(error)", "modbus.retry_in": "\(delay.logText)"]
             )
             throw error
         }
@@ -291,7 +291,7 @@ extension ModbusConnection {
                     errno: ETIMEDOUT,
                     endpoint: endpoint,
                     operation: .connect,
-                    detail: "not accepted within \(Self.describe(configuration.responseTimeout))"
+                    detail: "not accepted within \(configuration.responseTimeout.logText)"
                 )
             }
             throw ModbusError(errno: connected.errno, endpoint: endpoint, operation: .connect)
@@ -475,21 +475,6 @@ extension ModbusConnection {
             EAI_MEMORY: "EAI_MEMORY", EAI_SERVICE: "EAI_SERVICE", EAI_SOCKTYPE: "EAI_SOCKTYPE",
         ]
         return (names[status] ?? "EAI \(status)", String(cString: gai_strerror(status)))
-    }
-
-    /// `500 ms`, `2 s`, `1.6 s`: durations as log lines say them.
-    static func describe(_ duration: Duration) -> String {
-        let milliseconds = Int(
-            (Double(duration.components.seconds) * 1000
-                + Double(duration.components.attoseconds) / 1e15).rounded()
-        )
-        if milliseconds < 1000 {
-            return "\(milliseconds) ms"
-        }
-        if milliseconds % 1000 == 0 {
-            return "\(milliseconds / 1000) s"
-        }
-        return "\(Double(milliseconds) / 1000) s"
     }
 }
 

@@ -1,4 +1,4 @@
-import Foundation
+import SortgateCore
 
 /// A JSON value with a fixed key order (insertion order), for documents whose bytes should be
 /// stable and readable: EPCIS exports.
@@ -27,7 +27,7 @@ public indirect enum JSONValue: Hashable, Sendable {
         let newline = indent.map { "\n" + String(repeating: " ", count: $0 * (level + 1)) } ?? ""
         let closing = indent.map { "\n" + String(repeating: " ", count: $0 * level) } ?? ""
         switch self {
-        case .string(let value): out += Self.quoted(value)
+        case .string(let value): out += value.jsonLiteral
         case .number(let value): out += value.isFinite ? Self.format(value) : "null"
         case .integer(let value): out += String(value)
         case .bool(let value): out += value ? "true" : "false"
@@ -52,7 +52,7 @@ public indirect enum JSONValue: Hashable, Sendable {
             out += "{"
             for (index, (key, value)) in members.enumerated() {
                 if index > 0 { out += "," }
-                out += newline + Self.quoted(key) + (indent == nil ? ":" : ": ")
+                out += newline + key.jsonLiteral + (indent == nil ? ":" : ": ")
                 value.write(into: &out, indent: indent, level: level + 1)
             }
             out += closing + "}"
@@ -71,21 +71,5 @@ public indirect enum JSONValue: Hashable, Sendable {
         while fraction.hasSuffix("0") { fraction.removeLast() }
         if !fraction.isEmpty { text += "." + fraction }
         return (negative ? "-" : "") + text
-    }
-
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

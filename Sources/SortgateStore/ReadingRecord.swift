@@ -21,15 +21,7 @@ extension SQLiteStore {
         let select = "SELECT sensor, zone, at, celsius FROM readings"
         return try attempt("reading the readings") {
             try reader.read { db in
-                let rows: [Row]
-                if let sensor {
-                    rows = try Row.fetchAll(
-                        db.cachedStatement(sql: select + " WHERE sensor = ? ORDER BY at, id"),
-                        arguments: [sensor]
-                    )
-                } else {
-                    rows = try Row.fetchAll(db.cachedStatement(sql: select + " ORDER BY at, id"))
-                }
+                let rows = try Self.rows(db, select, where: "sensor", is: sensor, orderBy: "at, id")
                 return rows.map {
                     ReadingRecord(sensor: $0["sensor"], zone: $0["zone"], at: $0["at"], celsius: $0["celsius"])
                 }

@@ -9,15 +9,7 @@ extension SQLiteStore {
             """
         return try attempt("reading the inventory") {
             try reader.read { db in
-                let rows: [Row]
-                if let zone {
-                    rows = try Row.fetchAll(
-                        db.cachedStatement(sql: select + " WHERE zone = ? ORDER BY zone, epc"),
-                        arguments: [zone]
-                    )
-                } else {
-                    rows = try Row.fetchAll(db.cachedStatement(sql: select + " ORDER BY zone, epc"))
-                }
+                let rows = try Self.rows(db, select, where: "zone", is: zone, orderBy: "zone, epc")
                 return rows.map { row in
                     InventoryRecord(
                         epc: row["epc"],
@@ -40,15 +32,7 @@ extension SQLiteStore {
         let select = "SELECT id, epc, kind, from_zone, to_zone, at FROM movements"
         return try attempt("reading movements") {
             try reader.read { db in
-                let rows: [Row]
-                if let epc {
-                    rows = try Row.fetchAll(
-                        db.cachedStatement(sql: select + " WHERE epc = ? ORDER BY at, id"),
-                        arguments: [epc]
-                    )
-                } else {
-                    rows = try Row.fetchAll(db.cachedStatement(sql: select + " ORDER BY at, id"))
-                }
+                let rows = try Self.rows(db, select, where: "epc", is: epc, orderBy: "at, id")
                 return rows.map { row in
                     MovementRecord(
                         id: row["id"],
@@ -94,5 +78,22 @@ extension SQLiteStore {
                 try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM quarantine")) ?? 0
             }
         }
+    }
+
+    /// The rows of `select` in `order`; only those whose `column` is `value` when one is given.
+    static func rows(
+        _ db: Database,
+        _ select: String,
+        where column: String,
+        is value: String?,
+        orderBy order: String
+    ) throws -> [Row] {
+        guard let value else {
+            return try Row.fetchAll(db.cachedStatement(sql: "\(select) ORDER BY \(order)"))
+        }
+        return try Row.fetchAll(
+            db.cachedStatement(sql: "\(select) WHERE \(column) = ? ORDER BY \(order)"),
+            arguments: [value]
+        )
     }
 }

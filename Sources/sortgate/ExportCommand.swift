@@ -62,7 +62,7 @@ struct EPCISExportCommand: ParsableCommand {
         let store = try openDatabaseForReading(site)
         let configuration = EPCISExportConfiguration(
             zoneLocations: locations.mapValues(\.description),
-            zoneRoles: Dictionary(uniqueKeysWithValues: site.zones.map { ($0.name, $0.type.transportRole) })
+            zoneRoles: Dictionary(uniqueKeysWithValues: site.zones.map { ($0.name, $0.type) })
         )
         let now = EventTime(nanoseconds: Int64(Date().timeIntervalSince1970 * 1000) * 1_000_000)
         let export = try query {

@@ -88,11 +88,7 @@ struct ColdChainReplayTests {
 
         var replayConfig = config
         replayConfig.database = .sqlite(path: folder.path("sortgate.sqlite"))
-        let store = try SQLiteStore(
-            path: folder.path("sortgate.sqlite"),
-            zoneNames: config.zones.map(\.name),
-            sourceNames: config.devices.map(\.id)
-        )
+        let store = try SQLiteStore.forSite(config, path: folder.path("sortgate.sqlite"))
         let session = IngestSession(topology: SiteTopology(config: replayConfig), sink: store)
         let logged = LockedLines()
         session.onCommittedAlerts = { [weak session] alerts in
@@ -232,11 +228,7 @@ struct MKTCommandTests {
             atomically: true,
             encoding: .utf8
         )
-        let store = try SQLiteStore(
-            path: folder.path("sortgate.sqlite"),
-            zoneNames: config.zones.map(\.name),
-            sourceNames: config.devices.map(\.id)
-        )
+        let store = try SQLiteStore.forSite(config, path: folder.path("sortgate.sqlite"))
         _ = try await replay([folder.path("c.jsonl")], config: config, store: store)
 
         func run(_ arguments: [String]) throws -> String {

@@ -47,11 +47,7 @@ struct EventRingPathTests {
         let recordsConfig = try demoConfig(port: 1883, folder: viaRecords)
         func store(_ config: SiteConfig) throws -> SQLiteStore {
             guard case .sqlite(let path) = config.database else { fatalError("tests use SQLite") }
-            return try SQLiteStore(
-                path: path,
-                zoneNames: config.zones.map(\.name),
-                sourceNames: config.devices.map(\.id)
-            )
+            return try SQLiteStore.forSite(config, path: path)
         }
         let ringStore = try store(config)
         let recordStore = try store(recordsConfig)
@@ -125,11 +121,7 @@ struct EventRingPathTests {
         let folder = try TemporaryFolder()
         let config = try demoConfig(port: 1883, folder: folder)
         guard case .sqlite(let path) = config.database else { return }
-        let store = try SQLiteStore(
-            path: path,
-            zoneNames: config.zones.map(\.name),
-            sourceNames: config.devices.map(\.id)
-        )
+        let store = try SQLiteStore.forSite(config, path: path)
         let session = IngestSession(topology: SiteTopology(config: config), sink: store)
         let prefix = [UInt8](repeating: UInt8(ascii: "x"), count: QuarantinedMessage.maximumPayloadBytes)
         let source = SiteTopology(config: config).source(named: "dock1-reader")!

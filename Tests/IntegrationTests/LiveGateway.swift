@@ -22,7 +22,8 @@ final class LiveGateway: Sendable {
         sink: (@Sendable (SQLiteStore) -> any FactSink)? = nil,
         ring: EventRing.Configuration? = nil,
         record: String? = nil,
-        idleAdvanceAfter: Duration = .seconds(60)
+        idleAdvanceAfter: Duration = .seconds(60),
+        stopTimeout: Duration = .seconds(10)
     ) throws {
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .warning
@@ -32,6 +33,7 @@ final class LiveGateway: Sendable {
                 record: record,
                 ring: ring,
                 idleAdvanceAfter: idleAdvanceAfter,
+                stopTimeout: stopTimeout,
                 statusInterval: nil,
                 wrapSink: sink
             ),
@@ -46,6 +48,7 @@ final class LiveGateway: Sendable {
     var ring: EventRing { gateway.ring }
     var pipeline: PipelineService { gateway.pipeline }
     var sources: [MQTTSource] { gateway.sources.mqtt }
+    var isConnected: Bool { gateway.sources.brokersConnected.connected == gateway.sources.mqtt.count }
 
     /// Waits until every source is connected and subscribed.
     func waitUntilSubscribed() async throws {

@@ -45,11 +45,7 @@ struct LiveModbusTests {
 
         var replayConfig = config
         replayConfig.database = .sqlite(path: folder.path("replayed.sqlite"))
-        let replayed = try SQLiteStore(
-            path: folder.path("replayed.sqlite"),
-            zoneNames: config.zones.map(\.name),
-            sourceNames: config.devices.map(\.id)
-        )
+        let replayed = try SQLiteStore.forSite(config, path: folder.path("replayed.sqlite"))
         _ = try await replay([recording], config: replayConfig, store: replayed)
         #expect(try replayed.readings() == live)
     }

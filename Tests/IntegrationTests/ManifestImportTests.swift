@@ -65,6 +65,26 @@ struct ManifestImportTests {
         #expect(transport.map(\.status) == ["expected", "expected"])
     }
 
+    @Test("CSV with Windows line ends reads row by row, as with Unix ones")
+    func windowsLineEnds() throws {
+        let folder = try TemporaryFolder()
+        let configPath = try TransportReplayTests.siteConfig(in: folder)
+        let config = try SiteConfig.load(path: configPath)
+        let csv = [
+            "container,shipment,destination,class,expected_by,items",
+            "urn:epc:id:sscc:4012345.0000000001,S1,chute-01,,,",
+            "urn:epc:id:sscc:4012345.0000000002,S1,chute-02,,,",
+            "",
+        ].joined(separator: "\r\n")
+        try csv.write(toFile: folder.path("m.csv"), atomically: true, encoding: .utf8)
+        let manifest = try ManifestFile.load(path: folder.path("m.csv"), site: config)
+        #expect(manifest.problems.map(\.description) == [])
+        #expect(manifest.rows.count == 2)
+        #expect(manifest.rows.map(\.shipment) == ["S1", "S1"])
+        #expect(manifest.rows.map(\.destination) == ["chute-01", "chute-02"])
+        #expect(manifest.rows.map(\.source) == ["\(folder.path("m.csv")):2", "\(folder.path("m.csv")):3"])
+    }
+
     @Test("JSON: problems name the line each entry starts on; a changed row replaces the old one")
     func json() throws {
         let folder = try TemporaryFolder()

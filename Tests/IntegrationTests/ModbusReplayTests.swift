@@ -65,11 +65,7 @@ struct ModbusReplayTests {
         let capture = folder.path("modbus.jsonl")
         try (lines.joined(separator: "\n") + "\n").write(toFile: capture, atomically: true, encoding: .utf8)
 
-        let store = try SQLiteStore(
-            path: folder.path("sortgate.sqlite"),
-            zoneNames: config.zones.map(\.name),
-            sourceNames: config.devices.map(\.id)
-        )
+        let store = try SQLiteStore.forSite(config, path: folder.path("sortgate.sqlite"))
         let summary = try await replay([capture], config: config, store: store)
         #expect(summary.totals.sensorReadings == 4)
         #expect(summary.session.rejected == [.implausibleValue: 1, .registerMismatch: 1])

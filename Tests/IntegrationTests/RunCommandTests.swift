@@ -82,13 +82,12 @@ struct RunCommandTests {
         let folder = try TemporaryFolder()
         try Self.writeSiteConfig(port: broker.port, folder: folder)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["run", "--config", folder.path("site.yaml"), "--record", folder.path("rec.jsonl")]
-        FileManager.default.createFile(atPath: folder.path("stderr.log"), contents: nil)
-        process.standardError = try FileHandle(forWritingTo: folder.url.appendingPathComponent("stderr.log"))
-        process.standardOutput = FileHandle.nullDevice
-        try process.runWithDefaultSignalMask()
+        let process = try Process.startLogging(
+            URL(fileURLWithPath: Self.executable),
+            ["run", "--config", folder.path("site.yaml"), "--record", folder.path("rec.jsonl")],
+            output: folder.url.appendingPathComponent("stdout.log"),
+            error: folder.url.appendingPathComponent("stderr.log")
+        )
         defer { if process.isRunning { process.interrupt() } }
         let log = { (try? String(contentsOfFile: folder.path("stderr.log"), encoding: .utf8)) ?? "" }
         #expect(

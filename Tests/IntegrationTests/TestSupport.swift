@@ -1,13 +1,20 @@
 import Foundation
-import SortgateCore
 import SortgateConfig
-import SortgateIngest
+import SortgateCore
 import SortgateGateway
+import SortgateIngest
 import SortgateStore
 
 /// The repository root, found from this file's path (tests run from any working directory).
 let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+extension SQLiteStore {
+    /// The database at `path` for a site: its zones and devices are the store's zone and source names.
+    static func forSite(_ config: SiteConfig, path: String) throws -> SQLiteStore {
+        try SQLiteStore(path: path, zoneNames: config.zones.map(\.name), sourceNames: config.devices.map(\.id))
+    }
+}
 
 /// A temporary folder removed when the value is released.
 final class TemporaryFolder: Sendable {

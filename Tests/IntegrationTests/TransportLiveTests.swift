@@ -24,13 +24,12 @@ struct TransportLiveTests {
             .replacingOccurrences(of: "port: 18830", with: "port: \(broker.port)")
         try site.write(toFile: configPath, atomically: true, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TransportReplayTests.executable)
-        process.arguments = ["run", "--config", configPath]
-        _ = FileManager.default.createFile(atPath: folder.path("stderr.log"), contents: nil)
-        process.standardError = try FileHandle(forWritingTo: folder.url.appendingPathComponent("stderr.log"))
-        process.standardOutput = FileHandle.nullDevice
-        try process.runWithDefaultSignalMask()
+        let process = try Process.startLogging(
+            URL(fileURLWithPath: TransportReplayTests.executable),
+            ["run", "--config", configPath],
+            output: folder.url.appendingPathComponent("stdout.log"),
+            error: folder.url.appendingPathComponent("stderr.log")
+        )
         defer { if process.isRunning { process.interrupt() } }
         let log = { (try? String(contentsOfFile: folder.path("stderr.log"), encoding: .utf8)) ?? "" }
         #expect(

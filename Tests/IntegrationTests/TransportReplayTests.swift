@@ -1,8 +1,8 @@
 import Foundation
-import SortgateCore
 import SortgateConfig
-import SortgateIngest
+import SortgateCore
 import SortgateGateway
+import SortgateIngest
 import SortgateStore
 import SortgateTestSupport
 import Testing
@@ -30,29 +30,39 @@ struct TransportReplayTests {
         return folder.path("site.yaml")
     }
 
+    /// What the capture generator's model says the transport capture must give.
+    static func expectedOutcome() throws -> Expected {
+        try JSONDecoder().decode(
+            Expected.self,
+            from: Data(contentsOf: captures.appendingPathComponent("transport.expected.json"))
+        )
+    }
+
+    /// The transport capture in two parts, `1.jsonl` (its first 800 lines: C1…C5 already seen) and
+    /// `2.jsonl` (the rest), for tests that do something between them.
+    static func splitCapture(into folder: TemporaryFolder) throws {
+        let lines = try String(contentsOf: captures.appendingPathComponent("transport.jsonl"), encoding: .utf8)
+            .split(separator: "\n")
+        for (name, part) in [("1.jsonl", lines[..<800]), ("2.jsonl", lines[800...])] {
+            try (part.joined(separator: "\n") + "\n").write(
+                toFile: folder.path(name),
+                atomically: true,
+                encoding: .utf8
+            )
+        }
+    }
+
     /// Runs the `sortgate` executable to completion.
     static func sortgate(_ arguments: [String], in folder: TemporaryFolder) throws -> (Int32, String, String) {
         try run(executable, arguments, in: folder)
     }
 
+    /// Runs a program to completion (ten minutes at most): exit status, stdout, stderr.
     static func run(_ executable: String, _ arguments: [String], in folder: TemporaryFolder) throws -> (
         Int32, String, String
     ) {
-        let name = UUID().uuidString
-        _ = FileManager.default.createFile(atPath: folder.path("\(name).out"), contents: nil)
-        _ = FileManager.default.createFile(atPath: folder.path("\(name).err"), contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: folder.url.appendingPathComponent("\(name).out"))
-        process.standardError = try FileHandle(forWritingTo: folder.url.appendingPathComponent("\(name).err"))
-        try process.runWithDefaultSignalMask()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus,
-            try String(contentsOfFile: folder.path("\(name).out"), encoding: .utf8),
-            try String(contentsOfFile: folder.path("\(name).err"), encoding: .utf8)
-        )
+        let result = try CommandRunner.run(executable, arguments, timeout: .seconds(600))
+        return (result.status, result.standardOutput, result.standardError)
     }
 
     struct Expected: Decodable {
@@ -121,10 +131,7 @@ struct TransportReplayTests {
     func journeys() async throws {
         let folder = try TemporaryFolder()
         let configPath = try Self.siteConfig(in: folder)
-        let expected = try JSONDecoder().decode(
-            Expected.self,
-            from: Data(contentsOf: Self.captures.appendingPathComponent("transport.expected.json"))
-        )
+        let expected = try Self.expectedOutcome()
         // The scenario has one of each anomaly the issue asks for.
         let kinds = Set(expected.containers.flatMap { $0.anomalies.map(\.kind) })
         #expect(kinds == ["missorted", "unexpected", "missing", "temperature", "dwell"])
@@ -138,11 +145,7 @@ struct TransportReplayTests {
         #expect(output.contains("8 container(s) of 4 shipment(s): 8 added, 0 changed, 0 unchanged; rejected 0"))
 
         let config = try SiteConfig.load(path: configPath)
-        let store = try SQLiteStore(
-            path: folder.path("sortgate.sqlite"),
-            zoneNames: config.zones.map(\.name),
-            sourceNames: config.devices.map(\.id)
-        )
+        let store = try SQLiteStore.forSite(config, path: folder.path("sortgate.sqlite"))
         let topology = SiteTopology(config: config)
         let session = IngestSession(topology: topology, sink: store)
         session.loadManifest(topology.manifest(from: try store.manifestContainers()))
@@ -230,29 +233,11 @@ struct TransportReplayTests {
     func manifestImportedWhileRunning() async throws {
         let folder = try TemporaryFolder()
         let configPath = try Self.siteConfig(in: folder)
-        let expected = try JSONDecoder().decode(
-            Expected.self,
-            from: Data(contentsOf: Self.captures.appendingPathComponent("transport.expected.json"))
-        )
+        let expected = try Self.expectedOutcome()
         // The capture in two parts: the manifest arrives between them (C1…C5 already seen).
-        let lines = try String(contentsOf: Self.captures.appendingPathComponent("transport.jsonl"), encoding: .utf8)
-            .split(separator: "\n")
-        try (lines[..<800].joined(separator: "\n") + "\n").write(
-            toFile: folder.path("1.jsonl"),
-            atomically: true,
-            encoding: .utf8
-        )
-        try (lines[800...].joined(separator: "\n") + "\n").write(
-            toFile: folder.path("2.jsonl"),
-            atomically: true,
-            encoding: .utf8
-        )
+        try Self.splitCapture(into: folder)
         let config = try SiteConfig.load(path: configPath)
-        let store = try SQLiteStore(
-            path: folder.path("sortgate.sqlite"),
-            zoneNames: config.zones.map(\.name),
-            sourceNames: config.devices.map(\.id)
-        )
+        let store = try SQLiteStore.forSite(config, path: folder.path("sortgate.sqlite"))
         let topology = SiteTopology(config: config)
         let session = IngestSession(topology: topology, sink: store)
         let reloader = ManifestReloader(store: store, topology: topology, interval: .zero)
@@ -278,32 +263,14 @@ struct TransportReplayTests {
     func restart() async throws {
         let folder = try TemporaryFolder()
         let configPath = try Self.siteConfig(in: folder)
-        let expected = try JSONDecoder().decode(
-            Expected.self,
-            from: Data(contentsOf: Self.captures.appendingPathComponent("transport.expected.json"))
-        )
-        let lines = try String(contentsOf: Self.captures.appendingPathComponent("transport.jsonl"), encoding: .utf8)
-            .split(separator: "\n")
-        try (lines[..<800].joined(separator: "\n") + "\n").write(
-            toFile: folder.path("1.jsonl"),
-            atomically: true,
-            encoding: .utf8
-        )
-        try (lines[800...].joined(separator: "\n") + "\n").write(
-            toFile: folder.path("2.jsonl"),
-            atomically: true,
-            encoding: .utf8
-        )
+        let expected = try Self.expectedOutcome()
+        try Self.splitCapture(into: folder)
         let config = try SiteConfig.load(path: configPath)
         let manifest = Self.captures.appendingPathComponent("transport.manifest.csv").path
         #expect(try Self.sortgate(["manifest", "import", manifest, "--config", configPath], in: folder).0 == 0)
         let topology = SiteTopology(config: config)
         func run(_ file: String, restoring: Bool) async throws {
-            let store = try SQLiteStore(
-                path: folder.path("sortgate.sqlite"),
-                zoneNames: config.zones.map(\.name),
-                sourceNames: config.devices.map(\.id)
-            )
+            let store = try SQLiteStore.forSite(config, path: folder.path("sortgate.sqlite"))
             let session = IngestSession(topology: topology, sink: store)
             if restoring {
                 session.restore(try store.inventoryEntries(zoneNames: config.zones.map(\.name)).entries)
@@ -392,10 +359,7 @@ struct TransportReplayTests {
         let steps = Set(objects.compactMap { $0["bizStep"] as? String })
         #expect(steps == ["receiving", "other", "staging_outbound", "storing", "loading", "departing"])
         // The warmed-up container's departure carries its stay on the dock and the excursion.
-        let expected = try JSONDecoder().decode(
-            Expected.self,
-            from: Data(contentsOf: Self.captures.appendingPathComponent("transport.expected.json"))
-        )
+        let expected = try Self.expectedOutcome()
         let warm = try #require(expected.containers.first { $0.name == "C6" })
         let departure = try #require(
             objects.first {

@@ -47,6 +47,23 @@ struct SiteConfigRingTests {
         )
     }
 
+    @Test("a ring larger than half of this machine's memory is refused (run would abort allocating it)")
+    func tooLargeForTheMachine() throws {
+        let problems = try ConfigFixtures.problems(
+            ConfigFixtures.minimal + "ring: {slots: 16777216, slot_size: 65536}\n"
+        )
+        #expect(problems.count == 1)
+        #expect(
+            problems.first?.hasPrefix(
+                "site.yaml:6:7: ring: the ring takes 1 TiB of memory (slots × slot_size, its mirror area and sequence "
+                    + "numbers), more than half of this machine's "
+            ) == true
+        )
+        #expect(problems.first?.hasSuffix("; lower slots or slot_size") == true)
+        #expect(SiteConfig.memoryBytes(of: .init(slots: 16_777_216, slotSize: 65_536)) == 1_099_781_111_808)
+        #expect(SiteConfig.memoryBytes(of: .init()) == 18_874_368)
+    }
+
     @Test("bad ring values are reported at their file:line:column")
     func problems() throws {
         #expect(

@@ -1,5 +1,6 @@
 import Foundation
 import SortgateConfig
+import SortgateCore
 import Testing
 
 /// Paths of the config fixtures, and scratch configs written to a temporary folder.
@@ -276,11 +277,11 @@ struct SiteConfigLoadingTests {
         #expect(config.maxPayload == expected)
     }
 
-    @Test("status_interval 0 means off; database postgres; loopback binds need no token")
+    @Test("status_interval 0 means off; loopback binds need no token")
     func offSwitchesAndAlternatives() throws {
         let yaml = """
             site: test
-            database: {postgres: "postgres://sortgate@db:5432/sortgate"}
+            database: {sqlite: sortgate.sqlite}
             status_interval: 0
             zones: {dock-in-1: {type: dock-in}}
             devices:
@@ -290,9 +291,28 @@ struct SiteConfigLoadingTests {
             try SiteConfig.load(path: folder + "/site.yaml")
         }
         #expect(config.statusInterval == nil)
-        #expect(config.database == .postgres(url: "postgres://sortgate@db:5432/sortgate"))
         #expect(config.devices.isEmpty)
         #expect(config.http == HTTPConfig(bind: "localhost", port: 8080, tokenFile: nil))
+    }
+
+    @Test("what sortgate run cannot do is refused by check-config: PostgreSQL as the site database, unreadable files")
+    func refusedBeforeRun() throws {
+        let problems = try ConfigFixtures.problems(
+            """
+            site: test
+            database: {postgres: "postgres://sortgate@db:5432/sortgate"}
+            zones: {dock-in-1: {type: dock-in}}
+            brokers: {site: {host: 127.0.0.1, username: gw, password_file: missing.pw}}
+            devices: []
+            """
+        )
+        #expect(
+            problems == [
+                "site.yaml:2:22: database.postgres: PostgreSQL as the site database is not supported by this build; "
+                    + "use sqlite: PATH",
+                "site.yaml:4:64: brokers.site.password_file: cannot read 'missing.pw': No such file or directory",
+            ]
+        )
     }
 
     @Test("anchors, aliases and merge keys are resolved")
@@ -819,6 +839,8 @@ struct SiteConfigErrorTests {
                 "site.yaml:9:5: brokers.site.password: a password is never written in the config; put it in a file "
                     + "only sortgate can read and name that file with password_file",
                 "site.yaml:10:10: brokers.site.tls: cert and key go together; add key",
+                "site.yaml:10:15: brokers.site.tls.ca: cannot read 'ca.pem': No such file or directory",
+                "site.yaml:10:29: brokers.site.tls.cert: cannot read 'gw.pem': No such file or directory",
                 "site.yaml:13:10: cold_chain.classes.odd: give min, max or both, in °C",
                 "site.yaml:14:32: cold_chain.classes.upside-down.max: max (2.0) must be above min (8.0)",
             ]

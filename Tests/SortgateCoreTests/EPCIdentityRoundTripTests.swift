@@ -1,18 +1,8 @@
 import SortgateCore
 import Testing
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, so a failing round trip replays exactly.
-struct EPCTestRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// A failing round trip replays exactly from its seed.
+extension SplitMix64 {
     /// A decimal string of exactly `count` random digits (leading zeros included).
     mutating func digits(_ count: Int) -> String {
         String((0..<count).map { _ in Character(String(Int.random(in: 0...9, using: &self))) })
@@ -50,7 +40,7 @@ func epcURIEscaped(_ text: String) -> String {
 /// Random valid components for `scheme`, following the TDS coding tables, not the codec's own tables.
 func epcRandomComponents(
     for scheme: EPCScheme,
-    using random: inout EPCTestRandom
+    using random: inout SplitMix64
 ) -> (filter: UInt8, companyPrefix: String, reference: String, serial: String?) {
     let filter = UInt8.random(in: 0...7, using: &random)
     let prefixLength = Int.random(in: 6...12, using: &random)
@@ -84,7 +74,7 @@ func epcRandomComponents(
 struct EPCIdentityRoundTripTests {
     @Test("Random valid fields → EPC → fields, URIs and hex agree", arguments: EPCScheme.allCases)
     func fieldsRoundTrip(_ scheme: EPCScheme) throws {
-        var random = EPCTestRandom(state: 0x5EED_0000 &+ UInt64(scheme.header))
+        var random = SplitMix64(seed: 0x5EED_0000 &+ UInt64(scheme.header))
         for _ in 0..<2_000 {
             let (filter, companyPrefix, reference, serial) = epcRandomComponents(for: scheme, using: &random)
             let identity = try EPCIdentity(
@@ -121,7 +111,7 @@ struct EPCIdentityRoundTripTests {
 
     @Test("Random URIs → EPC → URI give back the same text", arguments: EPCScheme.allCases)
     func urisRoundTrip(_ scheme: EPCScheme) throws {
-        var random = EPCTestRandom(state: 0xC0FF_EE00 &+ UInt64(scheme.header))
+        var random = SplitMix64(seed: 0xC0FF_EE00 &+ UInt64(scheme.header))
         for _ in 0..<2_000 {
             let (filter, companyPrefix, reference, serial) = epcRandomComponents(for: scheme, using: &random)
             let body = companyPrefix + "." + epcURIEscaped(reference) + (serial.map { "." + epcURIEscaped($0) } ?? "")
@@ -142,7 +132,7 @@ struct EPCIdentityRoundTripTests {
 
     @Test("GTIN-14 and SSCC-18 round trip through their SGTIN and SSCC")
     func gs1KeysRoundTrip() throws {
-        var random = EPCTestRandom(state: 0x6751_0001)
+        var random = SplitMix64(seed: 0x6751_0001)
         for _ in 0..<2_000 {
             let prefixLength = Int.random(in: 6...12, using: &random)
             let gtinBody = random.digits(13)
@@ -163,7 +153,7 @@ struct EPCIdentityRoundTripTests {
 
     @Test("Random bits: validate and decode agree, and whatever decodes re-encodes to the same bits")
     func randomBitsAreCanonical() throws {
-        var random = EPCTestRandom(state: 0xB175_0002)
+        var random = SplitMix64(seed: 0xB175_0002)
         var decodedCount: [EPCScheme: Int] = [:]
         for round in 0..<40_000 {
             let scheme = EPCScheme.allCases[round % EPCScheme.allCases.count]

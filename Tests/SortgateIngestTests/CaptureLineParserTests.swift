@@ -127,7 +127,7 @@ struct CaptureLineParserTests {
     func mutationsAreIdentical(seed: UInt64) throws {
         let text = try String(contentsOfFile: DemoCapture.path, encoding: .utf8)
         let lines = text.split(separator: "\n").map { Array($0.utf8) }
-        var generator = SeededGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         var fastCount = 0
         for _ in 0..<3_000 {
             let line = JSONMutation.mutate(lines.randomElement(using: &generator)!, using: &generator)

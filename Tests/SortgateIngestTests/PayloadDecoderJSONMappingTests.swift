@@ -9,16 +9,7 @@ struct PayloadDecoderJSONMappingTests {
 
     @Test("an events array deep in the message, every field mapped")
     func everyField() throws {
-        let mapping = JSONFieldMapping(
-            events: "/batch/tag reads",
-            epc: "/tag/id",
-            antenna: "/ant/port",
-            rssi: "/rssi_dbm",
-            rssiUnit: .dBm,
-            time: "/ts",
-            reads: "/n",
-            eventNumber: "/seq"
-        )
+        let mapping = MappingCorpus.everyField
         let message = #"""
             {"reader":{"name":"gate-7"},"batch":{"tag reads":[
               {"tag":{"id":"300000000000000000000001"},"ant":{"port":3},"rssi_dbm":-61.5,

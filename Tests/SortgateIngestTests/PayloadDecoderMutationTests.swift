@@ -57,18 +57,6 @@ enum DemoCapture {
     }
 }
 
-/// A small seeded generator (SplitMix64), so every run mutates the same way.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Seeded random mutations of JSON text: byte flips, truncations, deleted, duplicated and
 /// reordered members, replaced values (wrong types, nulls, huge and fractional numbers,
 /// escapes), inserted whitespace and escaped characters.
@@ -90,7 +78,7 @@ enum JSONMutation {
 
     static let whitespace: [String] = [" ", "\n", "\t", "\r\n  "]
 
-    static func mutate(_ text: [UInt8], using generator: inout SeededGenerator) -> [UInt8] {
+    static func mutate(_ text: [UInt8], using generator: inout SplitMix64) -> [UInt8] {
         var bytes = text
         let rounds = Int.random(in: 1...3, using: &generator)
         for _ in 0..<rounds where !bytes.isEmpty {
@@ -153,7 +141,7 @@ enum JSONMutation {
     }
 
     /// A `"name":value` member found by bracket counting (strings are assumed to hold no brackets).
-    static func randomMember(_ bytes: [UInt8], using generator: inout SeededGenerator) -> Member? {
+    static func randomMember(_ bytes: [UInt8], using generator: inout SplitMix64) -> Member? {
         let starts = bytes.indices.filter { index in
             index > 0 && bytes[index] == 0x22 && (bytes[index - 1] == 0x7B || bytes[index - 1] == 0x2C)
         }
@@ -176,7 +164,7 @@ enum JSONMutation {
     }
 
     /// The value after a random `:`.
-    static func randomValue(_ bytes: [UInt8], using generator: inout SeededGenerator) -> Range<Int>? {
+    static func randomValue(_ bytes: [UInt8], using generator: inout SplitMix64) -> Range<Int>? {
         let colons = bytes.indices.filter { bytes[$0] == 0x3A && $0 > 0 && bytes[$0 - 1] == 0x22 }
         guard let colon = colons.randomElement(using: &generator) else { return nil }
         return (colon + 1)..<valueEnd(bytes, from: colon + 1)
@@ -283,7 +271,7 @@ struct PayloadDecoderMutationTests {
     @Test("dBm fractions and large integers are read exactly")
     func numbersAreExact() throws {
         let decoder = PayloadDecoder(format: .zebraIoT)
-        var generator = SeededGenerator(state: 99)
+        var generator = SplitMix64(seed: 99)
         for _ in 0..<2_000 {
             let whole = Int.random(in: -120...20, using: &generator)
             let fraction = Int.random(in: 0..<100_000, using: &generator)
@@ -377,7 +365,7 @@ struct PayloadDecoderPinnedOutcomeTests {
             lines.append("demo \(record.time) \(record.source) → \(outcome(decoder, record.payload!, arrival: record.time))")
         }
         for seed: UInt64 in 1...4 {
-            var generator = SeededGenerator(state: seed)
+            var generator = SplitMix64(seed: seed)
             for round in 0..<2_000 {
                 let base: [UInt8]
                 var arrival: EventTime
@@ -400,7 +388,7 @@ struct PayloadDecoderPinnedOutcomeTests {
             }
         }
         for seed: UInt64 in 5...6 {
-            var generator = SeededGenerator(state: seed)
+            var generator = SplitMix64(seed: seed)
             for round in 0..<1_500 {
                 let (mapping, message) = MappingCorpus.cases[round % MappingCorpus.cases.count]
                 let decoder = PayloadDecoder(format: .json(mapping))
@@ -453,18 +441,21 @@ struct PayloadDecoderPinnedOutcomeTests {
 
 /// Generic-mapping messages, each with the mapping that reads it, for the mutation corpora.
 enum MappingCorpus {
+    /// Events in an array deep in the message, every field mapped, names with a space.
+    static let everyField = JSONFieldMapping(
+        events: "/batch/tag reads",
+        epc: "/tag/id",
+        antenna: "/ant/port",
+        rssi: "/rssi_dbm",
+        rssiUnit: .dBm,
+        time: "/ts",
+        reads: "/n",
+        eventNumber: "/seq"
+    )
+
     static let cases: [(JSONFieldMapping, String)] = [
         (
-            JSONFieldMapping(
-                events: "/batch/tag reads",
-                epc: "/tag/id",
-                antenna: "/ant/port",
-                rssi: "/rssi_dbm",
-                rssiUnit: .dBm,
-                time: "/ts",
-                reads: "/n",
-                eventNumber: "/seq"
-            ),
+            everyField,
             #"{"reader":{"name":"gate-7"},"batch":{"tag reads":[{"tag":{"id":"300000000000000000000001"},"#
                 + #""ant":{"port":3},"rssi_dbm":-61.5,"ts":"2023-06-28T07:24:00.250Z","n":4,"seq":100},"#
                 + #"{"tag":{"id":"e28068940000501200000002"},"ant":{"port":1},"rssi_dbm":-48,"#

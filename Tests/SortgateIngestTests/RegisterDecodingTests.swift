@@ -92,4 +92,17 @@ struct RegisterDecodingTests {
         let coil = RegisterSpec(name: "door", table: .coil, address: 3, type: .uint16)
         #expect(coil.value(in: CaptureRecord.ModbusPoll(table: "coil", address: 0, registers: [0, 0, 0, 1])) == 1)
     }
+
+    /// Found by FuzzRegisters: `spec.address - poll.address` trapped for a poll at -2^63 + 1,
+    /// and `start + span` for a spec near `Int.max`; such polls cover none of the registers.
+    @Test("a poll at an address far from the spec's covers nothing, and does not trap")
+    func farAddresses() {
+        let farBelow = CaptureRecord.ModbusPoll(table: "input", address: -Int.max, registers: [1, 2, 3])
+        #expect(xyMD02Profile.readings(from: farBelow).isEmpty)
+        let farAbove = CaptureRecord.ModbusPoll(table: "input", address: .max, registers: [40, 625])
+        #expect(xyMD02Profile.readings(from: farAbove).isEmpty)
+        let topSpec = RegisterSpec(name: "temperature", table: .input, address: .max, type: .float32)
+        #expect(topSpec.value(in: CaptureRecord.ModbusPoll(table: "input", address: 0, registers: [1, 2])) == nil)
+        #expect(topSpec.value(in: CaptureRecord.ModbusPoll(table: "input", address: .max - 1, registers: [0, 0, 0])) == 0)
+    }
 }

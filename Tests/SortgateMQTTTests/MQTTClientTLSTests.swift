@@ -15,11 +15,7 @@ struct MQTTClientTLSTests {
         let tlsPort = try #require(broker.tlsPort)
         let test = TestClient(
             port: tlsPort,
-            tls: .init(
-                caFile: certificates.caFile,
-                certFile: certificates.clientCertFile,
-                keyFile: certificates.clientKeyFile
-            ),
+            tls: certificates.clientTLS,
             subscriptions: [.init("secure/#", qos: 1)]
         )
         try test.client.start()
@@ -76,11 +72,7 @@ struct MQTTClientTLSTests {
         defer { broker.stop() }
         let test = TestClient(
             port: try #require(broker.tlsPort),
-            tls: .init(
-                caFile: certificates.caFile,
-                certFile: certificates.clientCertFile,
-                keyFile: certificates.clientKeyFile
-            )
+            tls: certificates.clientTLS
         )
         try test.client.start()
         defer { test.client.stop() }
@@ -116,11 +108,7 @@ struct MQTTClientTLSTests {
         let test = TestClient(
             port: listener.port,
             clientID: "must-not-appear-in-clear",
-            tls: .init(
-                caFile: certificates.caFile,
-                certFile: certificates.clientCertFile,
-                keyFile: certificates.clientKeyFile
-            )
+            tls: certificates.clientTLS
         )
         try test.client.start()
         defer { test.client.stop() }
@@ -169,5 +157,12 @@ struct MQTTClientTLSTests {
         return (0...(haystack.count - needle.count)).contains { start in
             haystack[start..<(start + needle.count)].elementsEqual(needle)
         }
+    }
+}
+
+extension TestCertificates {
+    /// The client side of mutual TLS: trust the test CA, present the client certificate.
+    var clientTLS: MQTTClient.TLS {
+        .init(caFile: caFile, certFile: clientCertFile, keyFile: clientKeyFile)
     }
 }

@@ -9,18 +9,14 @@ import Foundation
 /// reply: a TLS client must open with a TLS handshake record (0x16), never with a plaintext MQTT
 /// CONNECT (0x10).
 ///
-/// `@unchecked Sendable`: `received` is guarded by `lock`; the descriptor is immutable.
+/// `@unchecked Sendable`: `received` is guarded by `lock`; the listener is immutable.
 public final class ByteRecordingListener: @unchecked Sendable {
-    public let port: Int
-    private let descriptor: Int32
+    private let listener: LoopbackListener
     private let lock = NSLock()
     private var bytes: [UInt8] = []
-    private var closed = false
 
     public init() throws {
-        let (descriptor, port) = try listenOnLoopback(backlog: 4)
-        self.descriptor = descriptor
-        self.port = port
+        listener = try LoopbackListener(backlog: 4)
         let thread = Thread { [self] in
             acceptAndRecord()
         }
@@ -31,6 +27,10 @@ public final class ByteRecordingListener: @unchecked Sendable {
         close()
     }
 
+    public var port: Int {
+        listener.port
+    }
+
     /// The bytes received so far on the first accepted connection.
     public var received: [UInt8] {
         lock.withLock { bytes }
@@ -38,19 +38,11 @@ public final class ByteRecordingListener: @unchecked Sendable {
 
     /// Stops listening; the recording thread ends.
     public func close() {
-        let alreadyClosed = lock.withLock {
-            defer { closed = true }
-            return closed
-        }
-        if !alreadyClosed {
-            shutdown(descriptor, Int32(SHUT_RDWR))
-            Glibc.close(descriptor)
-        }
+        listener.close()
     }
 
     private func acceptAndRecord() {
-        let connection = accept(descriptor, nil, nil)
-        guard connection >= 0 else {
+        guard let connection = listener.accept() else {
             return
         }
         defer { Glibc.close(connection) }
@@ -64,7 +56,7 @@ public final class ByteRecordingListener: @unchecked Sendable {
                 return
             }
             lock.withLock { bytes += buffer[0..<count] }
-            if lock.withLock({ bytes.count >= 4096 || closed }) {
+            if lock.withLock({ bytes.count >= 4096 }) || listener.isClosed {
                 return
             }
         }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What a finished command printed and how it exited.
 public struct CommandResult: Sendable {
@@ -9,8 +9,8 @@ public struct CommandResult: Sendable {
 
 /// Runs command-line tools (openssl, mosquitto_pub) to completion with a deadline, capturing their
 /// output in files (pipes could fill up and stall a chatty tool).
-enum CommandRunner {
-    static func run(
+public enum CommandRunner {
+    public static func run(
         _ executable: String,
         _ arguments: [String],
         in directory: URL? = nil,
@@ -22,24 +22,13 @@ enum CommandRunner {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outputURL = scratch.appendingPathComponent("stdout")
         let errorURL = scratch.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        let output = try FileHandle(forWritingTo: outputURL)
-        let error = try FileHandle(forWritingTo: errorURL)
-        defer {
-            try? output.close()
-            try? error.close()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = error
-        if let directory {
-            process.currentDirectoryURL = directory
-        }
-        try process.runWithDefaultSignalMask()
+        let process = try Process.startLogging(
+            URL(fileURLWithPath: executable),
+            arguments,
+            output: outputURL,
+            error: errorURL,
+            in: directory
+        )
         let deadline = ContinuousClock.now + timeout
         while process.isRunning, ContinuousClock.now < deadline {
             Thread.sleep(forTimeInterval: 0.005)
@@ -58,7 +47,7 @@ enum CommandRunner {
 
     /// Runs a command that must succeed; a non-zero exit throws with what it printed.
     @discardableResult
-    static func runChecked(
+    public static func runChecked(
         _ executable: String,
         _ arguments: [String],
         in directory: URL? = nil,

@@ -29,7 +29,50 @@ public func freeLoopbackPort() -> Int {
 }
 
 /// A TCP socket listening on 127.0.0.1 on a port the kernel picked, for the test servers
-/// (`ByteRecordingListener`, `WebhookReceiver`). The caller owns and closes the descriptor.
+/// (`ByteRecordingListener`, `WebhookReceiver`); closed once, by `close()` or when released.
+///
+/// `@unchecked Sendable`: `closed` is guarded by `lock`; the descriptor is immutable.
+final class LoopbackListener: @unchecked Sendable {
+    let port: Int
+    private let descriptor: Int32
+    private let lock = NSLock()
+    private var closed = false
+
+    init(backlog: Int32) throws {
+        (descriptor, port) = try listenOnLoopback(backlog: backlog)
+    }
+
+    deinit {
+        close()
+    }
+
+    var isClosed: Bool {
+        lock.withLock { closed }
+    }
+
+    /// The next connection (the caller closes it), or nil once the listener is closed.
+    func accept() -> Int32? {
+        while true {
+            let connection = Glibc.accept(descriptor, nil, nil)
+            if connection >= 0 { return connection }
+            if errno != EINTR { return nil }
+        }
+    }
+
+    /// Stops listening; a thread blocked in `accept()` gets nil. Idempotent.
+    func close() {
+        let alreadyClosed = lock.withLock {
+            defer { closed = true }
+            return closed
+        }
+        if !alreadyClosed {
+            shutdown(descriptor, Int32(SHUT_RDWR))
+            Glibc.close(descriptor)
+        }
+    }
+}
+
+/// A socket listening on 127.0.0.1 on a port the kernel picked; the caller owns the descriptor.
 func listenOnLoopback(backlog: Int32) throws -> (descriptor: Int32, port: Int) {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else {

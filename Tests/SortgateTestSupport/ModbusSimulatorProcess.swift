@@ -84,16 +84,7 @@ public final class ModbusSimulatorProcess: @unchecked Sendable {
         guard let process, process.isRunning else {
             return nil
         }
-        process.terminate()
-        let deadline = ContinuousClock.now + .seconds(10)
-        while process.isRunning, ContinuousClock.now < deadline {
-            Thread.sleep(forTimeInterval: 0.005)
-        }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-        }
-        process.waitUntilExit()
-        return process.terminationStatus
+        return process.terminateAndWait()
     }
 
     /// Stops the simulator if it runs and starts it again on the same port with the same script;
@@ -116,25 +107,12 @@ public final class ModbusSimulatorProcess: @unchecked Sendable {
         }
         let outputURL = directory.appendingPathComponent("stdout-\(run).log")
         let errorURL = directory.appendingPathComponent("stderr-\(run).log")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        let output = try FileHandle(forWritingTo: outputURL)
-        let error = try FileHandle(forWritingTo: errorURL)
-        defer {
-            try? output.close()
-            try? error.close()
-        }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = [
+        let arguments = [
             "--script", directory.appendingPathComponent("script.yaml").path,
             "--port", "\(port)",
             "--speed", "\(speed)",
         ]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = error
-        try process.runWithDefaultSignalMask()
+        let process = try Process.startLogging(executable, arguments, output: outputURL, error: errorURL)
         var listening: Int?
         let ready = await eventually(timeout: .seconds(10), interval: .milliseconds(5)) {
             let text = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""

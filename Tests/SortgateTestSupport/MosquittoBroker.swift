@@ -147,15 +147,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         guard let process, process.isRunning else {
             return
         }
-        process.terminate()
-        let deadline = ContinuousClock.now + .seconds(10)
-        while process.isRunning, ContinuousClock.now < deadline {
-            Thread.sleep(forTimeInterval: 0.005)
-        }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        process.terminateAndWait()
     }
 
     /// Stops the broker if it runs and starts it again on the same ports with the same configuration
@@ -205,16 +197,12 @@ public final class MosquittoBroker: @unchecked Sendable {
 
     private static func launch(in directory: URL, ports: [Int]) async throws -> Process {
         let errorURL = directory.appendingPathComponent("stderr.log")
-        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        let errorHandle = try FileHandle(forWritingTo: errorURL)
-        defer { try? errorHandle.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-c", directory.appendingPathComponent("mosquitto.conf").path]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = errorHandle
-        process.standardError = errorHandle
-        try process.runWithDefaultSignalMask()
+        let process = try Process.startLogging(
+            URL(fileURLWithPath: executable),
+            ["-c", directory.appendingPathComponent("mosquitto.conf").path],
+            output: errorURL,
+            error: errorURL
+        )
         let ready = await eventually(timeout: .seconds(10), interval: .milliseconds(10)) {
             !process.isRunning || ports.allSatisfy(loopbackPortAcceptsConnections)
         }

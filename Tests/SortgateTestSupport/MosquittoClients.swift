@@ -61,24 +61,21 @@ public final class MosquittoSubscriber: @unchecked Sendable {
             .appendingPathComponent("sortgate-subscriber-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         outputURL = directory.appendingPathComponent("stdout")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        let output = try FileHandle(forWritingTo: outputURL)
-        defer { try? output.close() }
-        process = Process()
         // mosquitto_sub's stdout goes to a file, which stdio buffers in blocks: stdbuf makes it line
         // buffered so that "Subscribed" and each message show up as soon as they are printed.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/stdbuf")
-        process.arguments = [
+        let arguments = [
             "-oL", MosquittoClients.subscribeExecutable,
             "-d", "-h", "127.0.0.1", "-p", "\(port)", "-t", filter, "-q", "\(qos)",
             "-W", "\(timeout.components.seconds)",
             // One line per message: a marker, the topic, the payload in hex (binary-safe).
             "-F", "MESSAGE %t %x",
         ]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = output
-        try process.runWithDefaultSignalMask()
+        process = try Process.startLogging(
+            URL(fileURLWithPath: "/usr/bin/stdbuf"),
+            arguments,
+            output: outputURL,
+            error: outputURL
+        )
     }
 
     deinit {

@@ -11,7 +11,7 @@ import Foundation
 /// Blocking sockets on plain threads (one accepting, one per connection): a test receives a handful
 /// of requests, and this keeps the helper free of any event-loop dependency.
 ///
-/// `@unchecked Sendable`: every mutable field is guarded by `lock`; the descriptor is immutable.
+/// `@unchecked Sendable`: every mutable field is guarded by `lock`; the listener is immutable.
 public final class WebhookReceiver: @unchecked Sendable {
     /// One request as received.
     public struct Request: Sendable, Hashable {
@@ -24,19 +24,15 @@ public final class WebhookReceiver: @unchecked Sendable {
         public var answeredStatus: Int
     }
 
-    public let port: Int
-    private let descriptor: Int32
+    private let listener: LoopbackListener
     private let lock = NSLock()
     private var recorded: [Request] = []
     private var failingNow: Bool
-    private var closed = false
 
     /// Starts listening; `failing` sets the first answers to 500.
     public init(failing: Bool = false) throws {
         failingNow = failing
-        let (descriptor, port) = try listenOnLoopback(backlog: 16)
-        self.descriptor = descriptor
-        self.port = port
+        listener = try LoopbackListener(backlog: 16)
         let thread = Thread { [self] in
             acceptLoop()
         }
@@ -45,6 +41,10 @@ public final class WebhookReceiver: @unchecked Sendable {
 
     deinit {
         close()
+    }
+
+    public var port: Int {
+        listener.port
     }
 
     /// `http://127.0.0.1:PORT/alerts`.
@@ -65,23 +65,11 @@ public final class WebhookReceiver: @unchecked Sendable {
 
     /// Stops accepting; connection threads end when their clients close or after 30 s idle.
     public func close() {
-        let alreadyClosed = lock.withLock {
-            defer { closed = true }
-            return closed
-        }
-        if !alreadyClosed {
-            shutdown(descriptor, Int32(SHUT_RDWR))
-            Glibc.close(descriptor)
-        }
+        listener.close()
     }
 
     private func acceptLoop() {
-        while true {
-            let connection = accept(descriptor, nil, nil)
-            guard connection >= 0 else {
-                if errno == EINTR { continue }
-                return
-            }
+        while let connection = listener.accept() {
             let thread = Thread { [self] in
                 serve(connection)
             }

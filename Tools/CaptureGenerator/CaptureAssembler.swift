@@ -260,15 +260,14 @@ struct CaptureAssembler {
                 idHex = String(digits)
             }
             eventNumber += 1
-            return DevicePayloads.zebraEvent(
-                antenna: antenna,
-                idHex: idHex,
+            return DevicePayloads.zebraTagEvent(
+                read,
                 epc: epc,
-                count: read.count,
                 eventNumber: eventNumber,
-                time: read.time,
                 reader: reader,
-                random: &random
+                random: &random,
+                antenna: antenna,
+                idHex: idHex
             )
         }
     }

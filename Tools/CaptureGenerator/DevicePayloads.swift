@@ -60,40 +60,22 @@ enum DevicePayloads {
 
     // MARK: Zebra IoT Connector
 
-    /// One Zebra data event object (a whole message, or an element of a JSON array).
+    /// One Zebra data event object (a whole message, or an element of a JSON array). For the
+    /// rejected messages, `antenna` (raw JSON) and `idHex` (text) replace the read's own.
     static func zebraTagEvent(
         _ read: ReadEvent,
         epc: EPC,
         eventNumber: Int,
         reader: ReaderSpec,
-        random: inout SplitMix64
+        random: inout SplitMix64,
+        antenna: String? = nil,
+        idHex: String? = nil
     ) -> String {
-        let idHex = random.chance(0.35) ? epc.hex.lowercased() : epc.hex
-        return zebraEvent(
-            antenna: String(read.antenna),
-            idHex: idHex,
-            epc: epc,
-            count: read.count,
-            eventNumber: eventNumber,
-            time: read.time,
-            reader: reader,
-            random: &random
-        )
-    }
-
-    /// A Zebra data event with the given raw JSON for `antenna` and the given `idHex` text, for
-    /// the rejected messages.
-    static func zebraEvent(
-        antenna: String,
-        idHex: String,
-        epc: EPC,
-        count: Int,
-        eventNumber: Int,
-        time: Int64,
-        reader: ReaderSpec,
-        random: inout SplitMix64
-    ) -> String {
-        let timestamp = zebraTimestamp(time, utcOffsetMinutes: reader.utcOffsetMinutes)
+        // Drawn only without a given idHex, so each seed still names the same capture.
+        let idHex = idHex ?? (random.chance(0.35) ? epc.hex.lowercased() : epc.hex)
+        let antenna = antenna ?? String(read.antenna)
+        let count = read.count
+        let timestamp = zebraTimestamp(read.time, utcOffsetMinutes: reader.utcOffsetMinutes)
         let rssi = -random.int(in: 32...75)
         if random.chance(0.25) {
             // The CUSTOM report adds the tag's StoredCRC, PC word, channel (MHz) and phase (degrees).

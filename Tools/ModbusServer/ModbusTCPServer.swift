@@ -357,7 +357,7 @@ extension ModbusTCPServer {
 
     /// A libmodbus mapping holding exactly the requested values at their addresses, so that
     /// `modbus_reply` builds the answer (and its header) exactly as a libmodbus device would.
-    private static func mapping(
+    static func mapping(
         _ table: ModbusTable,
         address: Int,
         values: [UInt16]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SortgateConfig
 import SortgateModbus
 import SortgateModbusServer
 
@@ -50,7 +51,9 @@ struct ModbusSimulatorCommand: ParsableCommand {
         do {
             script = try SimulatorScript.load(path: self.script)
         } catch {
-            FileHandle.standardError.write(Data("sortgate-modbus-sim: \(error)\n".utf8))
+            for diagnostic in error.diagnostics {
+                FileHandle.standardError.write(Data("sortgate-modbus-sim: \(diagnostic)\n".utf8))
+            }
             throw ExitCode(2)
         }
         var logger = Logger(label: "sortgate-modbus-sim") { StreamLogHandler.standardError(label: $0) }

@@ -1,319 +1,286 @@
-import Foundation
+import SortgateConfig
 import SortgateModbus
-import Yams
-
-/// A problem in a script, as `file:line:column: what is wrong`.
-struct ScriptError: Error, CustomStringConvertible {
-    var description: String
-}
 
 extension SimulatorScript {
-    /// Reads a script file (format in README.md); every problem names its file, line and column.
-    static func load(path: String) throws -> SimulatorScript {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ScriptError(
-                description: "\(path):1:1: cannot read the script: \((error as NSError).localizedDescription)"
-            )
-        }
-        return try parse(text, file: path)
-    }
-
-    /// Parses script text; `file` names it in errors.
-    static func parse(_ text: String, file: String) throws -> SimulatorScript {
-        let reader = ScriptReader(file: file)
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw reader.fail(nil, "the script is empty; it needs a 'units' list")
-            }
-            root = node
-        } catch let error as ScriptError {
-            throw error
-        } catch {
-            throw ScriptError(description: "\(file): not valid YAML: \(error)")
-        }
-        let top = try reader.mapping(root, known: ["units"])
-        guard let unitsNode = top["units"] else {
-            throw reader.fail(root, "missing 'units': a list of the unit ids to serve")
-        }
-        var units: [SimulatedUnit] = []
-        for node in try reader.sequence(unitsNode) {
-            let unit = try reader.unit(node)
-            if units.contains(where: { $0.unit == unit.unit }) {
-                throw reader.fail(node, "unit \(unit.unit) appears twice")
-            }
-            units.append(unit)
+    /// Reads a script file (format in README.md) with the site config's YAML reader, so a script
+    /// gets the same parsing and positions as a config: every problem in it is reported, each as
+    /// `file:line:column: what is wrong`.
+    static func load(path: String) throws(ConfigError) -> SimulatorScript {
+        let log = ConfigDiagnosticLog(file: path)
+        let root = YAMLDocument.load(path: path, what: "script", log: log)
+        let units = root.flatMap { ScriptReader(log: log).units($0) }
+        guard let units, log.isEmpty else {
+            throw ConfigError(diagnostics: log.sortedDiagnostics)
         }
         return SimulatorScript(units: units)
     }
 }
 
-/// Reads script nodes, turning each mistake into a `ScriptError` at the node's position.
+/// Reads a script's YAML tree into the simulator's types.
+///
+/// A wrong value is reported to `log` and read as nil, and reading carries on, so one run lists
+/// every mistake. Messages about a mapping (an unknown or missing key) name its key path; messages
+/// about one value keep the simulator's wording without a path, since line and column point at it.
+/// The value readers take the path they are given (to fit `YAMLMapping`'s readers) and ignore it.
 struct ScriptReader {
-    let file: String
+    let log: ConfigDiagnosticLog
 
-    func fail(_ node: Node?, _ message: String) -> ScriptError {
-        let line = node?.mark?.line ?? 1
-        let column = node?.mark?.column ?? 1
-        return ScriptError(description: "\(file):\(line):\(column): \(message)")
-    }
-
-    func mapping(_ node: Node, known: [String]) throws -> Node.Mapping {
-        guard let mapping = node.mapping else {
-            throw fail(node, "expected a mapping of keys to values")
+    func units(_ root: YAMLNode) -> [SimulatedUnit]? {
+        guard var top = YAMLMapping(root, path: "", expected: "a mapping with a 'units' list", log: log) else {
+            return nil
         }
-        for (key, _) in mapping {
-            guard let name = key.string, known.contains(name) else {
-                throw fail(key, "unknown key '\(key.string ?? "?")'; expected one of: \(known.joined(separator: ", "))")
+        top.reportUnknownKeys(known: ["units"])
+        let read = top.required("units", "a list of the unit ids to serve") { node, path in
+            node.list(path, expected: "a list of units", log: log) { node, path in unit(node, path).map { (node, $0) } }
+        }
+        guard let read else { return nil }
+        var units: [SimulatedUnit] = []
+        for (node, unit) in read {
+            if units.contains(where: { $0.unit == unit.unit }) {
+                log.error(at: node, "unit \(unit.unit) appears twice")
             }
+            units.append(unit)
         }
-        return mapping
+        return units
     }
 
-    func sequence(_ node: Node) throws -> [Node] {
-        guard let sequence = node.sequence else {
-            throw fail(node, "expected a list")
-        }
-        return Array(sequence)
-    }
-
-    func string(_ node: Node) throws -> String {
-        guard let scalar = node.scalar else {
-            throw fail(node, "expected a single value")
-        }
-        return scalar.string
-    }
-
-    func integer(_ node: Node, _ range: ClosedRange<Int>) throws -> Int {
-        let text = try string(node).replacingOccurrences(of: "_", with: "")
-        let value = text.lowercased().hasPrefix("0x") ? Int(text.dropFirst(2), radix: 16) : Int(text)
-        guard let value, range.contains(value) else {
-            throw fail(node, "expected a whole number \(range.lowerBound)...\(range.upperBound), got '\(text)'")
-        }
-        return value
-    }
-
-    func number(_ node: Node) throws -> Double {
-        let text = try string(node)
-        guard let value = Double(text) ?? (try? integer(node, Int.min...Int.max)).map(Double.init), value.isFinite
+    func unit(_ node: YAMLNode, _ path: String) -> SimulatedUnit? {
+        guard let map = mapping(node, path, known: ["unit", "name", "registers", "offline", "slow", "exceptions"])
         else {
-            throw fail(node, "expected a number, got '\(text)'")
+            return nil
         }
-        return value
-    }
-
-    /// `500ms`, `30s`, `5m`, `1h`, or a bare number of seconds.
-    func duration(_ node: Node) throws -> Duration {
-        let text = try string(node).trimmingCharacters(in: .whitespaces)
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, factor) in units where text.hasSuffix(suffix) {
-            if let value = Double(text.dropLast(suffix.count)), value >= 0 {
-                return .milliseconds(Int64((value * factor * 1000).rounded()))
+        let unit = map.required("unit", "the unit id, 0...255") { node, path in integer(node, path, 0...255) }
+        let name = map.optional("name") { node, _ in node.text("", expected: "a name", log: log) }
+        let registers = map.optional("registers") { node, path in
+            node.list(path, expected: "a list of registers", log: log, register)
+        }
+        let offline = map.optional("offline") { node, path -> [TimeWindow]? in
+            if let scalar = node.scalar {
+                guard scalar.text == "true" else {
+                    log.error(at: node, "'offline' is true, or a list of {from, until} windows")
+                    return nil
+                }
+                return [.always]
+            }
+            return node.list(path, expected: "a list of {from, until} windows", log: log) { node, path in
+                mapping(node, path, known: ["from", "until"]).flatMap(window)
             }
         }
-        if let seconds = Double(text), seconds >= 0 {
-            return .milliseconds(Int64((seconds * 1000).rounded()))
+        let slow = map.optional("slow") { node, path -> [SlowWindow]? in
+            if case .sequence = node.content {
+                return node.list(path, expected: "a list of {delay, from, until}", log: log, slowWindow)
+            }
+            return slowWindow(node, path).map { [$0] }
         }
-        throw fail(node, "expected a duration such as 500ms, 30s, 5m or 1h, got '\(text)'")
+        let exceptions = map.optional("exceptions") { node, path in
+            node.list(path, expected: "a list of exception rules", log: log, exceptionRule)
+        }
+        guard let unit else { return nil }
+        return SimulatedUnit(
+            unit: unit,
+            name: name,
+            registers: registers ?? [],
+            offline: offline ?? [],
+            slow: slow ?? [],
+            exceptions: exceptions ?? []
+        )
     }
 
-    func table(_ node: Node) throws -> ModbusTable {
-        let text = try string(node)
-        guard let table = ModbusTable(rawValue: text) else {
-            throw fail(node, "unknown table '\(text)'; expected coil, discrete, input or holding")
+    func slowWindow(_ node: YAMLNode, _ path: String) -> SlowWindow? {
+        guard let map = mapping(node, path, known: ["delay", "from", "until"]) else { return nil }
+        let delay = map.required("delay", "how long each answer waits", duration)
+        let window = self.window(map)
+        guard let delay, let window else { return nil }
+        return SlowWindow(delay: delay, window: window)
+    }
+
+    func exceptionRule(_ node: YAMLNode, _ path: String) -> ExceptionRule? {
+        guard
+            let map = mapping(
+                node,
+                path,
+                known: ["code", "table", "tables", "first_address", "last_address", "from", "until"]
+            )
+        else { return nil }
+        let code = map.required("code", "the exception code, 1...255 (2 = illegal data address)") { node, path in
+            integer(node, path, 1...255)
+        }
+        let table = map.optional("table", self.table)
+        let tables = map.optional("tables") { node, path in
+            node.list(path, expected: "a list of tables", log: log, self.table)
+        }
+        var addresses: ClosedRange<Int>?
+        if map.contains("first_address") || map.contains("last_address") {
+            let first = map.optional("first_address") { node, path in integer(node, path, 0...65535) } ?? 0
+            let last = map.optional("last_address") { node, path in integer(node, path, 0...65535) } ?? 65535
+            guard first <= last else {
+                log.error(at: map["last_address"] ?? node, "'last_address' is before 'first_address'")
+                return nil
+            }
+            addresses = first...last
+        }
+        guard let code, let window = self.window(map) else { return nil }
+        return ExceptionRule(
+            code: ModbusExceptionCode(rawValue: UInt8(code)),
+            tables: table.map { [$0] } ?? tables.map(Set.init),
+            addresses: addresses,
+            window: window
+        )
+    }
+
+    func register(_ node: YAMLNode, _ path: String) -> SimulatedRegister? {
+        let known = [
+            "table", "address", "type", "word_order", "byte_order", "scale", "offset", "value", "curve", "raw",
+        ]
+        guard let map = mapping(node, path, known: known) else { return nil }
+        let table = map.required("table", "input, holding, coil or discrete", self.table)
+        let address = map.required("address", "the 0-based address, 0...65535") { node, path in
+            integer(node, path, 0...65535)
+        }
+        var encoding = RegisterEncoding()
+        if let type = map.optional(
+            "type",
+            { node, _ in node.choice("", RegisterEncoding.ValueType.allCases, log: log) }
+        ) {
+            encoding.type = type
+        }
+        if let order = map.optional(
+            "word_order",
+            { node, _ in node.choice("", RegisterEncoding.Order.allCases, log: log) }
+        ) {
+            encoding.wordOrder = order
+        }
+        if let order = map.optional(
+            "byte_order",
+            { node, _ in node.choice("", RegisterEncoding.Order.allCases, log: log) }
+        ) {
+            encoding.byteOrder = order
+        }
+        if let scale = map.optional("scale", number) {
+            if scale == 0 {
+                log.error(at: map["scale"]!, "'scale' cannot be 0")
+            }
+            encoding.scale = scale
+        }
+        encoding.offset = map.optional("offset", number) ?? 0
+        let sources = ["value", "curve", "raw"].filter(map.contains)
+        guard sources.count == 1, let sourceNode = map[sources[0]] else {
+            log.error(at: node, "a register needs exactly one of 'value', 'curve' or 'raw'")
+            return nil
+        }
+        let source: SimulatedRegister.Source?
+        switch sources[0] {
+        case "raw":
+            let registers = sourceNode.list(map.path("raw"), expected: "a list of registers", log: log) { node, path in
+                integer(node, path, 0...0xFFFF).map(UInt16.init)
+            }
+            if registers?.isEmpty == true {
+                log.error(at: sourceNode, "'raw' lists at least one register")
+            }
+            source = registers.map { .raw($0) }
+        case "value":
+            source = number(sourceNode, map.path("value")).map { .curve(.steady($0)) }
+        default:
+            source = curve(sourceNode, map.path("curve")).map { .curve($0) }
+        }
+        guard let table, let address, let source else { return nil }
+        return SimulatedRegister(table: table, address: address, encoding: encoding, source: source)
+    }
+
+    func curve(_ node: YAMLNode, _ path: String) -> Curve? {
+        let kinds = ["steady", "drift", "spike", "excursion", "stuck"]
+        guard let map = mapping(node, path, known: kinds) else { return nil }
+        guard map.pairs.count == 1, let kind = map.pairs.first?.key, let body = map[kind] else {
+            log.error(at: node, "a curve is one of: \(kinds.joined(separator: ", "))")
+            return nil
+        }
+        let bodyPath = map.path(kind)
+        if kind == "steady" || kind == "stuck", body.scalar != nil {
+            return number(body, bodyPath).map { .steady($0) }
+        }
+        switch kind {
+        case "steady":
+            return mapping(body, bodyPath, known: ["value"])?.required("value", "the constant value", number)
+                .map { .steady($0) }
+        case "drift":
+            guard let parameters = mapping(body, bodyPath, known: ["from", "per_minute"]) else { return nil }
+            let from = parameters.required("from", "the value at start", number)
+            let perMinute = parameters.required("per_minute", "the change every minute", number)
+            guard let from, let perMinute else { return nil }
+            return .drift(from: from, perMinute: perMinute)
+        case "spike", "excursion":
+            // The same four parameters under other names: the level is a spike's peak or an
+            // excursion's plateau, the start its `at` or `start`.
+            let spike = kind == "spike"
+            let known = spike ? ["base", "peak", "at", "duration"] : ["base", "high", "start", "duration"]
+            guard let parameters = mapping(body, bodyPath, known: known) else { return nil }
+            let base = parameters.required("base", "the value before and after the \(kind)", number)
+            let level = parameters.required(known[1], spike ? "the value at its middle" : "the value during it", number)
+            let start = parameters.required(known[2], "when the \(kind) starts", duration)
+            let length = parameters.required("duration", "how long the \(kind) lasts", duration)
+            guard let base, let level, let start, let length else { return nil }
+            return spike
+                ? .spike(base: base, peak: level, at: start, duration: length)
+                : .excursion(base: base, high: level, start: start, duration: length)
+        case "stuck":
+            guard let parameters = mapping(body, bodyPath, known: ["value", "at", "curve"]) else { return nil }
+            if parameters.contains("value") {
+                return parameters.required("value", "the value the sensor is stuck at", number).map { .steady($0) }
+            }
+            let at = parameters.required("at", "when the sensor freezes", duration)
+            let inner = parameters.required("curve", "the curve it follows until then", curve)
+            guard let at, let inner else { return nil }
+            return .stuck(at: at, curve: inner)
+        default:
+            // An unknown kind, already reported by `mapping`.
+            return nil
+        }
+    }
+
+    // MARK: - Values
+
+    /// `map`'s `from` (default 0) and `until` (default: for ever); the caller checks the other keys.
+    func window(_ map: YAMLMapping) -> TimeWindow? {
+        let from = map.optional("from", duration)
+        let until = map.optional("until", duration)
+        if let until, until <= from ?? .zero {
+            log.error(at: map["until"]!, "'until' must come after 'from'")
+            return nil
+        }
+        return TimeWindow(from: from ?? .zero, until: until)
+    }
+
+    /// `node` as a mapping whose keys are all in `known`, or nil after reporting why not.
+    func mapping(_ node: YAMLNode, _ path: String, known: [String]) -> YAMLMapping? {
+        guard var map = YAMLMapping(node, path: path, expected: "a mapping of keys to values", log: log) else {
+            return nil
+        }
+        map.reportUnknownKeys(known: known)
+        return map
+    }
+
+    func table(_ node: YAMLNode, _ path: String) -> ModbusTable? {
+        guard let scalar = node.scalar, !node.isNull else {
+            log.error(at: node, "expected a table (coil, discrete, input or holding), got \(node.shortDescription)")
+            return nil
+        }
+        guard let table = ModbusTable(rawValue: scalar.text) else {
+            log.error(at: node, "unknown table '\(scalar.text)'; expected coil, discrete, input or holding")
+            return nil
         }
         return table
     }
 
-    func window(_ mapping: Node.Mapping) throws -> TimeWindow {
-        let from = try mapping["from"].map(duration) ?? .zero
-        let until = try mapping["until"].map(duration)
-        if let until, until <= from {
-            throw fail(mapping["until"], "'until' must come after 'from'")
-        }
-        return TimeWindow(from: from, until: until)
+    func integer(_ node: YAMLNode, _ path: String, _ range: ClosedRange<Int>) -> Int? {
+        node.integer("", expected: "a whole number \(range.lowerBound)...\(range.upperBound)", in: range, log: log)
     }
 
-    func unit(_ node: Node) throws -> SimulatedUnit {
-        let map = try mapping(node, known: ["unit", "name", "registers", "offline", "slow", "exceptions"])
-        guard let unitNode = map["unit"] else {
-            throw fail(node, "missing 'unit': the unit id, 0...255")
-        }
-        let unit = try integer(unitNode, 0...255)
-        let name = try map["name"].map(string)
-        var registers: [SimulatedRegister] = []
-        for registerNode in try map["registers"].map(sequence) ?? [] {
-            registers.append(try register(registerNode))
-        }
-        var offline: [TimeWindow] = []
-        if let node = map["offline"] {
-            if node.scalar != nil {
-                guard try string(node) == "true" else {
-                    throw fail(node, "'offline' is true, or a list of {from, until} windows")
-                }
-                offline = [.always]
-            } else {
-                offline = try sequence(node).map { try window(mapping($0, known: ["from", "until"])) }
-            }
-        }
-        var slow: [SlowWindow] = []
-        if let node = map["slow"] {
-            let entries = node.sequence.map(Array.init) ?? [node]
-            slow = try entries.map { entry in
-                let entryMap = try mapping(entry, known: ["delay", "from", "until"])
-                guard let delay = entryMap["delay"] else {
-                    throw fail(entry, "missing 'delay': how long each answer waits")
-                }
-                return SlowWindow(delay: try duration(delay), window: try window(entryMap))
-            }
-        }
-        let exceptions = try (map["exceptions"].map(sequence) ?? []).map(exceptionRule)
-        return SimulatedUnit(
-            unit: unit,
-            name: name,
-            registers: registers,
-            offline: offline,
-            slow: slow,
-            exceptions: exceptions
-        )
+    func number(_ node: YAMLNode, _ path: String) -> Double? {
+        node.number("", expected: "a number", log: log)
     }
 
-    func exceptionRule(_ node: Node) throws -> ExceptionRule {
-        let map = try mapping(
-            node,
-            known: ["code", "table", "tables", "first_address", "last_address", "from", "until"]
-        )
-        guard let codeNode = map["code"] else {
-            throw fail(node, "missing 'code': the exception code, 1...255 (2 = illegal data address)")
-        }
-        let code = ModbusExceptionCode(rawValue: UInt8(try integer(codeNode, 1...255)))
-        var tables: Set<ModbusTable>?
-        if let node = map["table"] {
-            tables = [try table(node)]
-        } else if let node = map["tables"] {
-            tables = Set(try sequence(node).map(table))
-        }
-        var addresses: ClosedRange<Int>?
-        if map["first_address"] != nil || map["last_address"] != nil {
-            let first = try map["first_address"].map { try integer($0, 0...65535) } ?? 0
-            let last = try map["last_address"].map { try integer($0, 0...65535) } ?? 65535
-            guard first <= last else {
-                throw fail(map["last_address"], "'last_address' is before 'first_address'")
-            }
-            addresses = first...last
-        }
-        return ExceptionRule(code: code, tables: tables, addresses: addresses, window: try window(map))
-    }
-
-    func register(_ node: Node) throws -> SimulatedRegister {
-        let map = try mapping(
-            node,
-            known: ["table", "address", "type", "word_order", "byte_order", "scale", "offset", "value", "curve", "raw"]
-        )
-        guard let tableNode = map["table"], let addressNode = map["address"] else {
-            throw fail(node, "a register needs 'table' and 'address'")
-        }
-        let table = try table(tableNode)
-        let address = try integer(addressNode, 0...65535)
-        var encoding = RegisterEncoding()
-        if let node = map["type"] {
-            let text = try string(node)
-            guard let type = RegisterEncoding.ValueType(rawValue: text) else {
-                throw fail(node, "unknown type '\(text)'; expected int16, uint16, int32, uint32 or float32")
-            }
-            encoding.type = type
-        }
-        for (key, path) in [("word_order", \RegisterEncoding.wordOrder), ("byte_order", \RegisterEncoding.byteOrder)] {
-            if let node = map[key] {
-                let text = try string(node)
-                guard let order = RegisterEncoding.Order(rawValue: text) else {
-                    throw fail(node, "'\(key)' is big or little, not '\(text)'")
-                }
-                encoding[keyPath: path] = order
-            }
-        }
-        encoding.scale = try map["scale"].map(number) ?? 1
-        guard encoding.scale != 0 else {
-            throw fail(map["scale"], "'scale' cannot be 0")
-        }
-        encoding.offset = try map["offset"].map(number) ?? 0
-        let sources = ["value", "curve", "raw"].filter { map[$0] != nil }
-        guard sources.count == 1 else {
-            throw fail(node, "a register needs exactly one of 'value', 'curve' or 'raw'")
-        }
-        let source: SimulatedRegister.Source
-        if let node = map["raw"] {
-            let registers = try sequence(node).map { UInt16(try integer($0, 0...0xFFFF)) }
-            guard !registers.isEmpty else {
-                throw fail(node, "'raw' lists at least one register")
-            }
-            source = .raw(registers)
-        } else if let node = map["value"] {
-            source = .curve(.steady(try number(node)))
-        } else {
-            source = .curve(try curve(map["curve"]!))
-        }
-        return SimulatedRegister(table: table, address: address, encoding: encoding, source: source)
-    }
-
-    func curve(_ node: Node) throws -> Curve {
-        let kinds = ["steady", "drift", "spike", "excursion", "stuck"]
-        let map = try mapping(node, known: kinds)
-        guard map.count == 1, let (keyNode, body) = map.first, let kind = keyNode.string else {
-            throw fail(node, "a curve is one of: \(kinds.joined(separator: ", "))")
-        }
-        switch kind {
-        case "steady":
-            if body.scalar != nil {
-                return .steady(try number(body))
-            }
-            return .steady(try required(body, "value", known: ["value"], number))
-        case "drift":
-            let known = ["from", "per_minute"]
-            return .drift(
-                from: try required(body, "from", known: known, number),
-                perMinute: try required(body, "per_minute", known: known, number)
-            )
-        case "spike":
-            let known = ["base", "peak", "at", "duration"]
-            return .spike(
-                base: try required(body, "base", known: known, number),
-                peak: try required(body, "peak", known: known, number),
-                at: try required(body, "at", known: known, duration),
-                duration: try required(body, "duration", known: known, duration)
-            )
-        case "excursion":
-            let known = ["base", "high", "start", "duration"]
-            return .excursion(
-                base: try required(body, "base", known: known, number),
-                high: try required(body, "high", known: known, number),
-                start: try required(body, "start", known: known, duration),
-                duration: try required(body, "duration", known: known, duration)
-            )
-        default:
-            if body.scalar != nil {
-                return .steady(try number(body))
-            }
-            let known = ["value", "at", "curve"]
-            let stuckMap = try mapping(body, known: known)
-            if let value = stuckMap["value"] {
-                return .steady(try number(value))
-            }
-            return .stuck(
-                at: try required(body, "at", known: known, duration),
-                curve: try required(body, "curve", known: known, curve)
-            )
-        }
-    }
-
-    private func required<T>(_ node: Node, _ key: String, known: [String], _ read: (Node) throws -> T) throws -> T {
-        let map = try mapping(node, known: known)
-        guard let value = map[key] else {
-            throw fail(node, "missing '\(key)' (this curve takes \(known.joined(separator: ", ")))")
-        }
-        return try read(value)
+    /// `500ms`, `30s`, `5m`, `1h`, or a bare number of seconds (README.md).
+    func duration(_ node: YAMLNode, _ path: String) -> Duration? {
+        node.duration("", log: log, bareNumberUnit: .seconds(1))
     }
 }

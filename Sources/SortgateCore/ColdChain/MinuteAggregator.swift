@@ -152,13 +152,7 @@ public struct MinuteAggregator: Sendable {
         if time > clock { clock = time }
         while let top = deadlines.min, top.end <= clock {
             _ = deadlines.popMin()
-            guard var state = series[top.subject], let open = state.open, state.openSequence == top.sequence else {
-                continue
-            }
-            finished.append(open)
-            state.open = nil
-            state.finishedThrough = open.minute
-            series[top.subject] = state
+            finish(top, into: &finished)
         }
     }
 
@@ -166,13 +160,20 @@ public struct MinuteAggregator: Sendable {
     /// minutes count as late.
     public mutating func flush(into finished: inout [MinuteAggregate]) {
         while let top = deadlines.popMin() {
-            guard var state = series[top.subject], let open = state.open, state.openSequence == top.sequence else {
-                continue
-            }
-            finished.append(open)
-            state.open = nil
-            state.finishedThrough = open.minute
-            series[top.subject] = state
+            finish(top, into: &finished)
         }
+    }
+
+    /// Appends the open minute `deadline` was set for; nothing when that minute was already
+    /// finished by a later reading (the subject's open minute then has a newer sequence).
+    private mutating func finish(_ deadline: Deadline, into finished: inout [MinuteAggregate]) {
+        guard var state = series[deadline.subject], let open = state.open, state.openSequence == deadline.sequence
+        else {
+            return
+        }
+        finished.append(open)
+        state.open = nil
+        state.finishedThrough = open.minute
+        series[deadline.subject] = state
     }
 }

@@ -32,7 +32,8 @@ import HeapModule
 /// **Bounded memory.** At most `capacity` EPCs are held. When a new EPC arrives at a full
 /// tracker, the EPC that departed longest ago (and whose row was written) is forgotten; when
 /// every held EPC is present, the new EPC is refused and counted in `refusedReads` (raise
-/// `dedup.max_tags`). Memory is about 170 bytes per EPC.
+/// `dedup.max_tags`). Memory per EPC is `EPCTable`'s cost per key; the README's benchmark section
+/// has the figure measured with 1 M tags.
 public struct PresenceTracker: Sendable {
     /// One EPC's state.
     struct Entry: Sendable {

@@ -33,7 +33,7 @@ public enum TransportStage: String, Hashable, Sendable, CaseIterable, Comparable
     }
 }
 
-/// What a zone is for, as far as journeys are concerned: the site config's zone types.
+/// What a zone is for, as far as journeys are concerned; the site config's `ZoneType`.
 public enum TransportZoneRole: String, Hashable, Sendable, CaseIterable {
     case dockIn = "dock-in"
     case induction

@@ -1,11 +1,11 @@
 public import Logging
 public import ServiceLifecycle
-public import SortgateCore
-public import SortgateModbus
-import Synchronization
 public import SortgateConfig
+public import SortgateCore
 public import SortgateIngest
+public import SortgateModbus
 import SortgateThreads
+import Synchronization
 
 /// Polls the Modbus devices of a site and hands every poll to a sink as a `ModbusPollResult` (the
 /// device's id in the site topology; `Gateway` writes it straight into the event ring): one result
@@ -262,6 +262,10 @@ extension ModbusPoller {
             for request in device.requests {
                 requestsSent += 1
                 let table = ModbusTable(rawValue: request.table.rawValue)!
+                let poll: CaptureRecord.ModbusPoll
+                // A timeout or a lost connection ends this device's poll: its other requests would
+                // only wait for the same silence.
+                var givesUp = false
                 do {
                     let values = try connection.read(
                         table,
@@ -270,37 +274,21 @@ extension ModbusPoller {
                         count: request.count,
                         timeout: device.timeout
                     )
-                    sink(
-                        ModbusPollResult(
-                            source: device.source,
-                            device: device.id,
-                            time: pollTime,
-                            poll: CaptureRecord.ModbusPoll(
-                                table: table.rawValue,
-                                address: request.address,
-                                registers: values
-                            )
-                        )
-                    )
+                    poll = CaptureRecord.ModbusPoll(table: table.rawValue, address: request.address, registers: values)
                 } catch {
                     var error = error
                     error.device = device.id
                     failures.append(error)
-                    sink(
-                        ModbusPollResult(
-                            source: device.source,
-                            device: device.id,
-                            time: pollTime,
-                            poll: CaptureRecord.ModbusPoll(
-                                table: table.rawValue,
-                                address: request.address,
-                                error: error.errnoName
-                            )
-                        )
+                    poll = CaptureRecord.ModbusPoll(
+                        table: table.rawValue,
+                        address: request.address,
+                        error: error.errnoName
                     )
-                    if error.kind == .timeout || error.kind == .connection {
-                        break
-                    }
+                    givesUp = error.kind == .timeout || error.kind == .connection
+                }
+                sink(ModbusPollResult(source: device.source, device: device.id, time: pollTime, poll: poll))
+                if givesUp {
+                    break
                 }
             }
             let finishedAt = ContinuousClock.now
@@ -365,7 +353,7 @@ extension ModbusPoller {
             }
             return
         }
-        let message: Logger.Message = "\(last); retrying in \(Self.describe(retryDelay))"
+        let message: Logger.Message = "\(last); retrying in \(retryDelay.logText)"
         let isNewKind = previousFailures == 0 || previousError?.kind != last.kind
         logger.log(
             level: isNewKind ? .warning : .debug,
@@ -374,20 +362,5 @@ extension ModbusPoller {
                 "device": "\(device)", "modbus.failure": "\(last.kind.label)", "modbus.errno": "\(last.errnoName)",
             ]
         )
-    }
-
-    /// `400 ms`, `2 s`, `1.6 s`.
-    static func describe(_ duration: Duration) -> String {
-        let milliseconds = Int(
-            (Double(duration.components.seconds) * 1000
-                + Double(duration.components.attoseconds) / 1e15).rounded()
-        )
-        if milliseconds < 1000 {
-            return "\(milliseconds) ms"
-        }
-        if milliseconds % 1000 == 0 {
-            return "\(milliseconds / 1000) s"
-        }
-        return "\(Double(milliseconds) / 1000) s"
     }
 }

@@ -80,8 +80,9 @@ extension RegisterSpec {
         guard poll.error == nil, poll.table == table.rawValue, let registers = poll.registers else {
             return nil
         }
-        let start = address - poll.address
-        guard start >= 0, start + span <= registers.count else {
+        // A capture line's `address` is any JSON integer: the subtraction and the bound must not trap.
+        let (start, overflow) = address.subtractingReportingOverflow(poll.address)
+        guard !overflow, start >= 0, start <= registers.count - span else {
             return nil
         }
         return value(from: registers[start..<(start + span)])

@@ -106,8 +106,10 @@ struct ManifestRowChecker {
     // MARK: - CSV
 
     mutating func readCSV(_ text: String) throws(ManifestFile.ReadError) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        // Split on the bytes: a Swift `Character` joins "\r\n" into one, so splitting the `String` on
+        // "\n" would read a manifest exported with Windows line ends as one line.
+        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
+            String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)
         }
         if lines.last == "" { lines.removeLast() }
         guard let headerIndex = lines.firstIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {

@@ -1,20 +1,7 @@
 public import SortgateCore
 
-/// SplitMix64: a tiny seeded generator, so every benchmark run sees the same stream.
-public struct SplitMix64: Sendable {
-    @usableFromInline var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    @inlinable
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// SortgateCore's SplitMix64, so every benchmark run sees the same stream.
+extension SplitMix64 {
     /// A value in `0..<bound` (multiply-shift; the bias is irrelevant for a workload).
     @inlinable
     public mutating func next(below bound: Int) -> Int {
