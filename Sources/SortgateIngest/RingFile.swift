@@ -35,8 +35,8 @@ public final class RingFile: @unchecked Sendable {
     private var closed = false
 
     /// Opens the file at `path` (created when missing) and maps its first `size` bytes, growing a
-    /// shorter file with zeros (a new file is sparse until the ring touches its pages). `size`
-    /// nil maps the file as long as it is (an existing ring of another configuration).
+    /// shorter file with zeros and allocating all of its blocks. `size` nil maps the file as long
+    /// as it is (an existing ring of another configuration).
     public init(path: String, size: Int?) throws(Failure) {
         self.path = path
         let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -48,10 +48,15 @@ public final class RingFile: @unchecked Sendable {
             throw Failure(path: path, operation: "stat", errno: error)
         }
         let length = size ?? Int(status.st_size)
-        if Int(status.st_size) < length, ftruncate(descriptor, off_t(length)) != 0 {
-            let error = errno
-            Glibc.close(descriptor)
-            throw Failure(path: path, operation: "growing it to \(length) bytes", errno: error)
+        // Every block is allocated now: a page of a shared mapping that the filesystem cannot
+        // back when it is first written kills the process with SIGBUS (a full disk), whereas
+        // this fails at start with ENOSPC, saying so.
+        if length > 0 {
+            let error = posix_fallocate(descriptor, 0, off_t(length))
+            if error != 0 {
+                Glibc.close(descriptor)
+                throw Failure(path: path, operation: "allocating \(length) bytes", errno: error)
+            }
         }
         guard length > 0,
             let base = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0), base != MAP_FAILED
