@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 # Each fuzz target's share of `make test`: the seed corpus and a few seconds of mutations.
 FUZZ_TEST_SECONDS ?= 5
 
-.PHONY: demo demo-replay test fuzz build build-all deps check-config capture capture-transport clean-demo bench bench-live
+.PHONY: demo demo-replay test fuzz build build-all deps check-config capture capture-transport clean-demo bench bench-live soak
 
 deps:
 	@Tools/install-deps
@@ -40,6 +40,12 @@ test: deps
 ## Builds the libFuzzer targets (Tools/Fuzz, its own package) and runs each for FUZZ_SECONDS.
 fuzz: deps
 	Tools/Fuzz/run --seconds $(FUZZ_SECONDS)
+
+## kill -9 soak: `sortgate run` killed at random moments 200 times (KILLS=N) under a QoS 1 load,
+## then checked: every message counted once, read totals exact, SQLite sound.
+soak: deps
+	swift build --build-tests
+	SORTGATE_KILLS=$(or $(KILLS),200) swift test --skip-build --filter CrashRecoveryTests
 
 ## Runs every benchmark (release builds; Tools/Benchmarks is its own package). BENCH=Name runs one suite.
 bench: deps

@@ -48,6 +48,8 @@ final class SiteConfigLoader {
     var zoneNames: [String]?
     /// Line of each device id's first use, for duplicate ids.
     var deviceIDLines: [String: Int] = [:]
+    /// `ring.path`, resolved; nil when not given.
+    var ringFile: String?
 
     static let topLevelKeys = [
         "site", "database", "profiles_path", "max_payload", "status_interval", "quarantine_limit", "brokers", "zones",
@@ -153,7 +155,8 @@ final class SiteConfigLoader {
             alerts: alerts ?? AlertsConfig(),
             http: http,
             transport: transport ?? TransportConfig(),
-            ring: ring
+            ring: ring,
+            ringFile: ringFile
         )
     }
 

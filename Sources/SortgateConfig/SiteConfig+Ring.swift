@@ -5,16 +5,33 @@ extension SiteConfig {
     /// The event ring's size when the config has no `ring` section: 65 536 slots of 256 bytes,
     /// messages up to 1 MiB (16 MiB + 1 MiB of memory).
     public static let defaultRing = EventRing.Configuration()
+
+    /// The file the live gateway keeps its event ring in (config `ring.path`, resolved against
+    /// the config file's folder): by default the SQLite database's path with `.ring` appended,
+    /// so that the ring and the position stored in the database travel together. Nil for a
+    /// PostgreSQL database without `ring.path`.
+    public var ringFilePath: String? {
+        if let ringFile { return ringFile }
+        if case .sqlite(let path) = database { return path + ".ring" }
+        return nil
+    }
 }
 
 extension SiteConfigLoader {
-    /// `ring: {slots: 65536, slot_size: 256, max_message: 1MiB}`; `max_message` must hold
+    /// `ring: {slots: 65536, slot_size: 256, max_message: 1MiB, path: FILE}`; `max_message` must hold
     /// `max_payload` plus 1 KiB of topic, and the ring must hold `max_message`.
     func readRing(_ node: YAMLNode, _ path: String, maxPayload: Int) -> EventRing.Configuration? {
         guard
             var map = YAMLMapping(node, path: path, expected: "a mapping with slots, slot_size, max_message", log: log)
         else { return nil }
-        map.reportUnknownKeys(known: ["slots", "slot_size", "max_message"])
+        map.reportUnknownKeys(known: ["slots", "slot_size", "max_message", "path"])
+        if let file = map.optional("path", { node, path -> String? in
+            node.text(path, expected: "the path of the file the ring is kept in", log: log).map(resolve)
+        }) {
+            ringFile = file
+        } else if map.contains("path") {
+            return nil
+        }
         var ring = SiteConfig.defaultRing
         var valid = true
         if let slots = map.optional(

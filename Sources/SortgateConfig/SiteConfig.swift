@@ -36,6 +36,8 @@ public struct SiteConfig: Sendable, Hashable {
     public var transport: TransportConfig = TransportConfig()
     /// The event ring between the drivers and the pipeline (config `ring`; default `defaultRing`).
     public var ring: EventRing.Configuration
+    /// `ring.path` as configured (resolved); see `ringFilePath` for the file actually used.
+    public var ringFile: String?
 
     public init(
         file: String,
@@ -53,7 +55,8 @@ public struct SiteConfig: Sendable, Hashable {
         alerts: AlertsConfig = AlertsConfig(),
         http: HTTPConfig? = nil,
         transport: TransportConfig = TransportConfig(),
-        ring: EventRing.Configuration = SiteConfig.defaultRing
+        ring: EventRing.Configuration = SiteConfig.defaultRing,
+        ringFile: String? = nil
     ) {
         self.transport = transport
         self.file = file
@@ -71,6 +74,7 @@ public struct SiteConfig: Sendable, Hashable {
         self.alerts = alerts
         self.http = http
         self.ring = ring
+        self.ringFile = ringFile
     }
 
     /// 64 KiB: larger than any reader's event batch seen in practice, small enough to bound memory.

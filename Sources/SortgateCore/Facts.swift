@@ -98,6 +98,15 @@ public struct FactBatch: Sendable {
     public var minutes: [(aggregate: MinuteAggregate, sensor: SourceID, zone: ZoneID?)] = []
     /// Container journeys that changed (stage, zone, anomalies or temperature figures).
     public var transport: [TransportJourney] = []
+    /// True when the batch holds every change derived so far, deferred `last_seen`/`reads`
+    /// refreshes included (see `Pipeline.takeBatch`): nothing of the messages it covers is left
+    /// only in memory.
+    public var isComplete = false
+    /// The event-ring position the batch reflects: every message below it was processed into
+    /// this batch or an earlier one (nil outside the live gateway). The sink stores it on each
+    /// inventory row it writes and, when the batch `isComplete`, as the position a restarted
+    /// gateway re-processes the ring from, in the same transaction as the facts.
+    public var ringPosition: UInt64?
 
     public init(
         movements: [Movement] = [],

@@ -5,7 +5,8 @@ public import SortgateCore
 public import SortgateIngest
 public import SortgateStore
 
-/// The live gateway of one site, wired in one place: the event ring, the device sources (MQTT and
+/// The live gateway of one site, wired in one place: the event ring (in its file, recovered after
+/// a crash before anything else runs: see `Gateway+Ring`), the device sources (MQTT and
 /// Modbus) writing into it, the pipeline service consuming it, the sink writer committing to
 /// SQLite, the alert delivery, the state restored from the previous run, the manifest reloader,
 /// an optional capture recorder and the status line.
@@ -108,7 +109,9 @@ public final class Gateway: Service, Sendable {
         self.stopTimeout = options.stopTimeout
         topology = SiteTopology(config: config)
         store = try Self.openStore(config, deliveringAlerts: options.deliverAlerts)
-        ring = EventRing.live(configuration: options.ring ?? config.ring, sources: config.devices.count)
+        // The ring lives in a file so that a killed process leaves its messages behind.
+        let prepared = try Self.prepareRing(config, options.ring ?? config.ring, store: store, logger: logger)
+        ring = prepared.live
         // SQLite commits on its own thread while the pipeline goes on consuming the ring.
         writer = BatchWriter(writingTo: options.wrapSink?(store) ?? store, logger: logger)
         let session = IngestSession(topology: topology, sink: writer)
@@ -134,6 +137,8 @@ public final class Gateway: Service, Sendable {
             stopTimeout: options.stopTimeout,
             logger: logger
         )
+        // Before any source can write into the ring: what the last process left is committed first.
+        try Self.recoverRing(prepared, config: config, pipeline: pipeline, store: store, logger: logger)
         do {
             sources = try DeviceSources(config: config, topology: topology, ring: ring, logger: logger)
             alertDelivery =

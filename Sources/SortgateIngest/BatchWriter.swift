@@ -22,7 +22,7 @@ public import SortgateCore
 ///
 /// ## Generations and stop
 /// Each handed-over batch gets the next *generation*; `onCommitted` is called on the writer thread
-/// with it (and the batch's alert transitions) once its transaction committed, so that alert log
+/// with it (and the batch, for its alert transitions and ring position) once its transaction committed, so that alert log
 /// lines and arrival → committed latencies mean "committed". `finish(within:)` waits for what was
 /// handed over; when the sink is still failing at the deadline it gives up (a stop must end in a
 /// bounded time, e.g. before a service manager's kill) and throws `Failure` with what it left.
@@ -73,7 +73,7 @@ public final class BatchWriter: FactSink, @unchecked Sendable {
     private var retryDeadline: ContinuousClock.Instant?
     private var failure: Failure?
     /// Called on the writer thread after each commit, with the batch's generation and alerts.
-    public var onCommitted: (@Sendable (_ generation: UInt64, _ alerts: [AlertFact]) -> Void)?
+    public var onCommitted: (@Sendable (_ generation: UInt64, _ batch: FactBatch) -> Void)?
 
     /// Starts the writer thread, which runs until `finish()`.
     public init(writingTo target: any FactSink, configuration: Configuration = Configuration(), logger: Logger) {
@@ -110,6 +110,15 @@ public final class BatchWriter: FactSink, @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return committed
+    }
+
+    /// Waits until every batch handed over so far is committed (the gateway's ring recovery,
+    /// before any source starts). Throws once the writer has given up.
+    public func waitUntilCommitted() throws(Failure) {
+        condition.lock()
+        defer { condition.unlock() }
+        while (waiting != nil || writing) && failure == nil { condition.wait() }
+        if let failure { throw failure }
     }
 
     /// Starts the clock of a stop: a commit still failing `deadline` from now is given up (and
@@ -150,7 +159,7 @@ public final class BatchWriter: FactSink, @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             let error = commit(batch)
-            if error == nil { onCommitted?(generation, batch.alerts) }
+            if error == nil { onCommitted?(generation, batch) }
             condition.lock()
             writing = false
             if let error {

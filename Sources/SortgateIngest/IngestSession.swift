@@ -67,6 +67,20 @@ public final class IngestSession {
     private var quarantine: [QuarantinedMessage] = []
     /// Messages ingested since the last flush (0 right after a flush).
     public private(set) var messagesSinceFlush = 0
+    /// While re-processing the ring after a crash: EPCs whose row was written with a ring
+    /// position above the recovery start, and the position of the message being ingested. A read
+    /// of such an EPC in a message below its row's position is in the row already.
+    private var recoverySkips: [EPC: UInt64]?
+    private var recoveryPosition: UInt64 = 0
+    /// Reads left out while recovering because their row already counted them.
+    public private(set) var recoverySkippedReads = 0
+    /// Digests (by device) of every message the ring held at start, while a broker may still
+    /// redeliver them: see `beginRecovery(skipping:ringMessages:)`.
+    private var recoveredDigests: Set<UInt64>?
+    private var recoveredDigestsLeft = 0
+    /// The last complete ring position handed to the sink (a batch without facts is written
+    /// only to move it on).
+    public private(set) var lastCompleteRingPosition: UInt64?
 
     public init(topology: SiteTopology, sink: any FactSink) {
         self.topology = topology
@@ -156,8 +170,12 @@ public final class IngestSession {
             )
             return
         }
-        guard recentMessages[source.index].insert(Self.digest(payload, length: truncatedLength, topic: message.topic))
-        else {
+        let digest = Self.digest(payload, length: truncatedLength, topic: message.topic)
+        if let ringDigests = recoveredDigests, !isNewAfterRecovery(digest, source: source, in: ringDigests) {
+            counters.redeliveredMessages += 1
+            return
+        }
+        guard recentMessages[source.index].insert(digest) else {
             counters.redeliveredMessages += 1
             return
         }
@@ -189,6 +207,13 @@ public final class IngestSession {
         counters.readerOverflows += UInt64(summary.overflowWarnings)
         for rejection in summary.rejected {
             reject(message, rejection.reason, rejection.detail + topicSuffix(message), payload: payload)
+        }
+        if let skips = recoverySkips {
+            reads.removeAll { read in
+                guard let written = skips[read.epc], recoveryPosition < written else { return false }
+                recoverySkippedReads += 1
+                return true
+            }
         }
         for read in reads {
             do throws(EPCError) {
@@ -386,6 +411,65 @@ public final class IngestSession {
         message.topic.map { " (topic \(String(decoding: $0, as: UTF8.self)))" } ?? ""
     }
 
+    /// Processes one message re-read from the event ring after a crash (see
+    /// `beginRecovery(skipping:)`): `ingest`, except that reads an inventory row already counted
+    /// (the row was written with a ring position above `position`) are left out.
+    public func ingest(recovered message: borrowing RawMessage, position: UInt64) {
+        recoveryPosition = position
+        ingest(message)
+    }
+
+    /// Remembers a message whose effects are committed but that a broker may deliver again (it
+    /// sat in the ring just below the recovery point: its acknowledgement may have died with the
+    /// process), so that a redelivery is recognised as one. Nothing else is done with it.
+    public func remember(recovered message: borrowing RawMessage) {
+        let body: (UnsafeRawBufferPointer, Int?)
+        switch message.body {
+        case .payload(let bytes): body = (bytes, nil)
+        case .truncated(let prefix, let length): body = (prefix, length)
+        case .modbus, .none: return
+        }
+        guard topology.decoders[message.source.index] != nil else { return }
+        let digest = Self.digest(body.0, length: body.1, topic: message.topic)
+        recoveredDigests?.insert(Self.ringDigest(digest, source: message.source))
+        _ = recentMessages[message.source.index].insert(digest)
+    }
+
+    /// Starts re-processing the ring: `skips` are the EPCs whose rows were written with a ring
+    /// position above the recovery start (`SQLiteStore.inventoryRingPositions(above:)`).
+    ///
+    /// A broker resends, after a crash, every message it sent and did not see acknowledged, and
+    /// that can be thousands (mosquitto 2.0 with a deep `max_queued_messages` does not hold its
+    /// in-flight window to `max_inflight_messages`), far more than the per-device window of recent
+    /// messages. So every message of the ring (history and re-processed) is remembered in one set
+    /// until `ringMessages` more messages were ingested: a redelivery of any of them is recognised.
+    public func beginRecovery(skipping skips: [EPC: UInt64], ringMessages: Int) {
+        recoverySkips = skips
+        recoverySkippedReads = 0
+        recoveredDigests = Set(minimumCapacity: ringMessages)
+        recoveredDigestsLeft = ringMessages
+    }
+
+    /// False when `digest` is one of a message the ring held at the last start (a redelivery);
+    /// else remembers it while recovering, and counts down the set's lifetime while live.
+    private func isNewAfterRecovery(_ digest: UInt64, source: SourceID, in set: Set<UInt64>) -> Bool {
+        let ringDigest = Self.ringDigest(digest, source: source)
+        if recoverySkips != nil { return recoveredDigests!.insert(ringDigest).inserted }
+        recoveredDigestsLeft -= 1
+        if recoveredDigestsLeft <= 0 { recoveredDigests = nil }
+        return !set.contains(ringDigest)
+    }
+
+    /// A message digest told apart by device, for the one set over all devices.
+    private static func ringDigest(_ digest: UInt64, source: SourceID) -> UInt64 {
+        digest ^ (UInt64(source.rawValue) &* 0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// Ends re-processing: every later message is ingested as usual.
+    public func endRecovery() {
+        recoverySkips = nil
+    }
+
     /// Restores the inventory state a previous run left in the database, so a restarted gateway
     /// continues (no second arrival for what is still present, read counts carry on).
     public func restore(_ rows: [InventoryEntry]) {
@@ -421,7 +505,11 @@ public final class IngestSession {
     /// When the write fails the batch is kept and written again, before anything newer, at the
     /// next flush: sink writes are idempotent, so a retry never duplicates a fact, and the
     /// consumer stalls (backpressure) rather than losing what it derived.
-    public func flush(periodic: Bool = false) throws {
+    ///
+    /// `ringPosition` is the event-ring position every ingested message lies below (live
+    /// gateway): the batch carries it, and a complete batch (no deferred refresh) is written even
+    /// without facts when the position moved, so the database's recovery point follows.
+    public func flush(periodic: Bool = false, ringPosition: UInt64? = nil) throws {
         messagesSinceFlush = 0
         if let containers = manifestUpdates?() { pipeline.loadManifest(containers) }
         if let pending = unwritten {
@@ -436,8 +524,12 @@ public final class IngestSession {
         }
         var batch = pipeline.takeBatch(periodic: periodic)
         batch.quarantine = quarantine
+        batch.ringPosition = ringPosition
         quarantine.removeAll(keepingCapacity: true)
-        guard !batch.isEmpty else { return }
+        let movesRingPosition =
+            batch.isComplete && ringPosition != nil && ringPosition != lastCompleteRingPosition
+        guard !batch.isEmpty || movesRingPosition else { return }
+        if batch.isComplete, ringPosition != nil { lastCompleteRingPosition = ringPosition }
         do {
             try sink.write(batch)
         } catch {

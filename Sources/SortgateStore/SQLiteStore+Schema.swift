@@ -155,6 +155,20 @@ extension SQLiteStore {
         migrator.registerMigration("v7-transport-shipments-manifests") { db in
             try db.execute(sql: SQLiteStore.transportSchema)
         }
+        migrator.registerMigration("v8-ring-position") { db in
+            // The live gateway's recovery point (see `SQLiteStore.ringPosition()`), and per
+            // inventory row the ring position its last write reflected, so that re-processing
+            // the ring after a crash never counts a read twice for a row written since.
+            try db.execute(
+                sql: """
+                    CREATE TABLE ring_state (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        position INTEGER NOT NULL
+                    );
+                    ALTER TABLE inventory ADD COLUMN ring_position INTEGER;
+                    """
+            )
+        }
         return migrator
     }
 }

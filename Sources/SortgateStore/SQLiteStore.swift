@@ -6,9 +6,10 @@ public import SortgateCore
 ///
 /// The database is in WAL mode with `synchronous = NORMAL`: a commit costs no fsync (only
 /// checkpoints do), readers such as `sortgate inventory` or the HTTP API never block the writer,
-/// and a power loss can lose only the last few committed batches, never corrupt the file. That
-/// is within the reliability contract, whose loss window is already "what sat in the ring and
-/// the current batch". A busy timeout covers the short moments another process holds a lock
+/// and a power loss can lose only the last few committed batches, never corrupt the file. A
+/// process crash loses nothing: the live gateway's ring file holds every message since the
+/// recovery point stored here (`ring_state`, written in the batch's own transaction), and a
+/// power loss is already bounded by the ring file's writeback (README, "Reliability"). A busy timeout covers the short moments another process holds a lock
 /// (a checkpoint, a second gateway opened on the same file by mistake).
 ///
 /// Writes are idempotent, as `FactSink` requires: movements are unique on `(epc, kind, at)`
@@ -159,7 +160,7 @@ public final class SQLiteStore: FactSink {
         guard let writer else {
             throw SQLiteStoreError(kind: .readOnly, path: path, message: "opened read-only; cannot write facts")
         }
-        if batch.isEmpty { return }
+        if batch.isEmpty && !(batch.isComplete && batch.ringPosition != nil) { return }
         // Map zone ids to names before opening the transaction, so that a bad id fails the batch
         // without touching the file.
         try checkZones(batch)
@@ -169,7 +170,7 @@ public final class SQLiteStore: FactSink {
         ) {
             try writer.write { db in
                 try self.insertMovements(batch.movements, db)
-                try self.upsertInventory(batch.inventory, db)
+                try self.upsertInventory(batch.inventory, ringPosition: batch.ringPosition, db)
                 try self.insertReadings(batch.readings, db)
                 try self.upsertAlerts(batch.alerts, db)
                 try self.upsertMinutes(batch.minutes, db)
@@ -177,6 +178,15 @@ public final class SQLiteStore: FactSink {
                 if !batch.quarantine.isEmpty {
                     try Self.insertQuarantine(batch.quarantine, db)
                     try Self.trimQuarantine(db, keeping: self.quarantineLimit)
+                }
+                if batch.isComplete, let position = batch.ringPosition {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO ring_state (id, position) VALUES (1, ?)
+                            ON CONFLICT (id) DO UPDATE SET position = max(position, excluded.position)
+                            """,
+                        arguments: [Int64(bitPattern: position)]
+                    )
                 }
             }
         }
@@ -241,15 +251,16 @@ public final class SQLiteStore: FactSink {
         }
     }
 
-    private func upsertInventory(_ entries: [InventoryEntry], _ db: Database) throws {
+    private func upsertInventory(_ entries: [InventoryEntry], ringPosition: UInt64?, _ db: Database) throws {
         if entries.isEmpty { return }
         // The batch carries each changed row in full. Two guards keep the row right when facts
         // arrive out of order across runs (an older capture replayed into a newer database):
         // a row is only replaced by one seen at least as late, and `first_seen` only moves back.
         let statement = try db.cachedStatement(
             sql: """
-                INSERT INTO inventory (epc, scheme, uri, zone, status, first_seen, zone_since, last_seen, reads)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO inventory (epc, scheme, uri, zone, status, first_seen, zone_since, last_seen, reads,
+                    ring_position)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (epc) DO UPDATE SET
                     scheme = excluded.scheme,
                     uri = excluded.uri,
@@ -258,7 +269,8 @@ public final class SQLiteStore: FactSink {
                     first_seen = min(inventory.first_seen, excluded.first_seen),
                     zone_since = excluded.zone_since,
                     last_seen = excluded.last_seen,
-                    reads = excluded.reads
+                    reads = excluded.reads,
+                    ring_position = excluded.ring_position
                 WHERE excluded.last_seen >= inventory.last_seen
                 """
         )
@@ -274,6 +286,7 @@ public final class SQLiteStore: FactSink {
                 entry.zoneSince.rfc3339,
                 entry.lastSeen.rfc3339,
                 Int64(clamping: entry.reads),
+                ringPosition.map { Int64(bitPattern: $0) },
             ])
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Logging
 import SortgateConfig
 import SortgateCore
 import SortgateGateway
@@ -60,10 +61,12 @@ struct DiskFullTests {
         }
     }
 
-    func config(broker: MosquittoBroker, database: String) throws -> SiteConfig {
-        let folder = try TemporaryFolder()
+    /// The demo site with its database at `database` and its ring file in `folder`: the ring's
+    /// blocks are allocated at start, and a full disk is the database's here.
+    func config(broker: MosquittoBroker, database: String, folder: TemporaryFolder) throws -> SiteConfig {
         var config = try demoConfig(port: broker.port, folder: folder)
         config.database = .sqlite(path: database)
+        config.ringFile = folder.path("sortgate.ring")
         return config
     }
 
@@ -71,7 +74,8 @@ struct DiskFullTests {
     func recoversWhenSpaceReturns() async throws {
         let disk = try SmallFilesystem(megabytes: 1)
         let broker = try await MosquittoBroker(extraConfiguration: siteBrokerSettings)
-        let config = try config(broker: broker, database: disk.path + "/sortgate.sqlite")
+        let folder = try TemporaryFolder()
+        let config = try config(broker: broker, database: disk.path + "/sortgate.sqlite", folder: folder)
         let gateway = try LiveGateway(config: config)
         try await gateway.waitUntilSubscribed()
         let total = 12_000
@@ -97,11 +101,26 @@ struct DiskFullTests {
         #expect(inventory.filter { $0.reads != 1 }.isEmpty)
     }
 
+    @Test("a ring file the disk cannot hold stops the start with what to do, not with SIGBUS later")
+    func ringFileTooLarge() throws {
+        let disk = try SmallFilesystem(megabytes: 1)
+        let folder = try TemporaryFolder()
+        var config = try demoConfig(port: 1, folder: folder)
+        config.database = .sqlite(path: disk.path + "/sortgate.sqlite")
+        #expect {
+            _ = try Gateway(config: config, logger: Logger(label: "disk-full-test"))
+        } throws: { error in
+            "\(error)".contains("ring file '\(disk.path)/sortgate.sqlite.ring': allocating")
+                && "\(error)".contains("No space left on device")
+        }
+    }
+
     @Test("a stop while the disk stays full ends within the stop timeout and says what was not written")
     func boundedStop() async throws {
         let disk = try SmallFilesystem(megabytes: 1)
         let broker = try await MosquittoBroker(extraConfiguration: siteBrokerSettings)
-        let config = try config(broker: broker, database: disk.path + "/sortgate.sqlite")
+        let folder = try TemporaryFolder()
+        let config = try config(broker: broker, database: disk.path + "/sortgate.sqlite", folder: folder)
         let gateway = try LiveGateway(config: config, stopTimeout: .seconds(1))
         try await gateway.waitUntilSubscribed()
         try await publish(Self.messages(0..<12_000), port: broker.port)

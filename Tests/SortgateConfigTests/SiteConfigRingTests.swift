@@ -1,3 +1,4 @@
+import Foundation
 import SortgateCore
 import Testing
 
@@ -24,6 +25,26 @@ struct SiteConfigRingTests {
         #expect(config.ring == EventRing.Configuration(slots: 4096, slotSize: 512, maxMessageBytes: 262_144))
         let large = try load("max_payload: 2MiB\nring: {slots: 16384}\n")
         #expect(large.ring == EventRing.Configuration(slots: 16_384, slotSize: 256, maxMessageBytes: 2_098_176))
+    }
+
+    @Test("the ring file: next to the SQLite database by default, ring.path resolved against the config's folder")
+    func ringFile() throws {
+        let (byDefault, given, folder) = try ConfigFixtures.withFolder(["site.yaml": ConfigFixtures.minimal]) { folder in
+            let byDefault = try SiteConfig.load(path: folder + "/site.yaml")
+            try (ConfigFixtures.minimal + "ring: {path: data/ring.bin}\n").write(
+                toFile: folder + "/site.yaml",
+                atomically: true,
+                encoding: .utf8
+            )
+            return (byDefault, try SiteConfig.load(path: folder + "/site.yaml"), folder)
+        }
+        #expect(byDefault.ringFilePath == folder + "/test.sqlite.ring")
+        #expect(given.ringFilePath == folder + "/data/ring.bin")
+        #expect(given.ring == SiteConfig.defaultRing)
+        #expect(
+            try ConfigFixtures.problems(ConfigFixtures.minimal + "ring:\n  path: [a]\n")
+                == ["site.yaml:7:9: ring.path: expected the path of the file the ring is kept in, got a list"]
+        )
     }
 
     @Test("a ring larger than half of this machine's memory is refused (run would abort allocating it)")

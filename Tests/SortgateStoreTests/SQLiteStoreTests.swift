@@ -74,7 +74,7 @@ struct SQLiteStoreTests {
         )
     }
 
-    @Test("the migrations create exactly the thirteen tables, the view, their columns and indexes, in WAL mode")
+    @Test("the migrations create exactly the fourteen tables, the view, their columns and indexes, in WAL mode")
     func schema() throws {
         try withDatabasePath { path in
             _ = try SQLiteStore(path: path, zoneNames: zones)
@@ -86,7 +86,7 @@ struct SQLiteStoreTests {
                 tables == [
                     "alert_outbox", "alerts", "grdb_migrations", "inventory", "manifest_containers",
                     "manifest_generation", "manifest_items", "movements", "quarantine", "reading_minutes", "readings",
-                    "shipments", "transport", "transport_anomalies",
+                    "ring_state", "shipments", "transport", "transport_anomalies",
                 ]
             )
 
@@ -102,7 +102,7 @@ struct SQLiteStoreTests {
                 try columns("inventory") == [
                     "epc TEXT NOT NULL PK", "scheme TEXT NOT NULL", "uri TEXT", "zone TEXT NOT NULL",
                     "status TEXT NOT NULL", "first_seen TEXT NOT NULL", "zone_since TEXT NOT NULL",
-                    "last_seen TEXT NOT NULL", "reads INTEGER NOT NULL",
+                    "last_seen TEXT NOT NULL", "reads INTEGER NOT NULL", "ring_position INTEGER",
                 ]
             )
             #expect(
@@ -162,6 +162,7 @@ struct SQLiteStoreTests {
                 migrations == [
                     "v1-inventory-movements-quarantine", "v2-readings", "v3-alerts", "v4-alert-outbox",
                     "v5-reading-minutes", "v6-container-readings-view", "v7-transport-shipments-manifests",
+                    "v8-ring-position",
                 ]
             )
             #expect(try rawRows(path, "PRAGMA journal_mode").map { $0[0] as String } == ["wal"])
@@ -476,7 +477,7 @@ struct SQLiteStoreTests {
                 tables == [
                     "alert_outbox", "alerts", "grdb_migrations", "inventory", "manifest_containers",
                     "manifest_generation", "manifest_items", "movements", "quarantine", "reading_minutes", "readings",
-                    "shipments", "sqlite_sequence", "transport", "transport_anomalies",
+                    "ring_state", "shipments", "sqlite_sequence", "transport", "transport_anomalies",
                 ]
             )
         }

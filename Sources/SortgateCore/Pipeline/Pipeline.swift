@@ -262,6 +262,7 @@ public struct Pipeline: Sendable {
             !periodic || lastRefreshBatch == .distantPast
             || clock - lastRefreshBatch >= configuration.lastSeenFlush
         if refreshes { lastRefreshBatch = clock }
+        batch.isComplete = refreshes
         tracker.drainChanges(includingRefreshes: refreshes) { batch.inventory.append($0) }
         takeTransport(into: &batch)
         return batch

@@ -31,8 +31,12 @@ public struct LiveStatus: Sendable {
 /// file from the same slot first.
 ///
 /// Batches are written as `flushPolicy` says (every 100 ms while messages flow, or every 8 192
-/// messages; this service alone decides), which bounds the loss window of a crash to what sat in the ring plus one
-/// interval. When no message came for `idleAdvanceAfter`, the event-time clock is advanced from
+/// messages; this service alone decides), which bounds the arrival → commit latency to about one
+/// interval. With a ring that retains consumed messages until released (the live gateway's ring
+/// file), each batch carries the ring position it reflects, a complete batch (deferred read
+/// counts included) makes it the database's recovery point, and its commit frees the slots below
+/// it; a complete batch is forced when half the ring is retained. `recover` re-processes what a
+/// killed gateway left. When no message came for `idleAdvanceAfter`, the event-time clock is advanced from
 /// the last event's time by the monotonic time elapsed since it was processed (not set to the
 /// wall clock, so a reader whose clock is off never makes its tags depart), and absent tags
 /// still depart while the site is quiet. While messages flow, only their event times move the
@@ -112,8 +116,11 @@ public final class PipelineService: Service, @unchecked Sendable {
                 if alert.event.transition == .raised { logger.warning("\(line)") } else { logger.info("\(line)") }
             }
         }
-        writer.onCommitted = { [weak self] generation, alerts in
-            log(alerts)
+        writer.onCommitted = { [weak self, ring] generation, batch in
+            // The slots of what this batch made durable (effects and deferred read counts) are
+            // free for producers only now: until this commit, a crash must find them in the ring.
+            if batch.isComplete, let position = batch.ringPosition { ring.release(upTo: position) }
+            log(batch.alerts)
             let now = EventTime.wallClockNow().nanoseconds
             self?.commits.withLock { $0.settle(upTo: generation, now: now) }
         }
@@ -127,6 +134,32 @@ public final class PipelineService: Service, @unchecked Sendable {
         if let error = failure.withLock({ $0 }) { throw error }
     }
 
+    /// Re-processes what a killed gateway left in `ring` (taken with `EventRing.Format.existing`)
+    /// from `position`, the recovery point the database holds, through this service's session,
+    /// and waits until the result is committed with the ring's end as the new recovery point.
+    /// Runs before the sources start; `skips` are `SQLiteStore.inventoryRingPositions(above:)`.
+    public func recover(
+        _ ring: EventRing,
+        from position: UInt64,
+        skipping skips: [EPC: UInt64]
+    ) throws -> (recovery: EventRing.Recovery, skippedReads: Int) {
+        session.beginRecovery(skipping: skips, ringMessages: ring.slots)
+        // Source ids mean this topology's devices (the ring file's source tag was checked).
+        let sources = session.topology.sources.count
+        let recovery = ring.recover(from: position) { slot in
+            if Int(slot.source) < sources { session.remember(recovered: RawMessage(slot)) }
+        } _: { slot in
+            if Int(slot.source) < sources { session.ingest(recovered: RawMessage(slot), position: slot.position) }
+        }
+        session.endRecovery()
+        if recovery.messages > 0 || recovery.end != position {
+            try session.flush(periodic: false, ringPosition: recovery.end)
+            try writer.waitUntilCommitted()
+        }
+        publish()
+        return (recovery, session.recoverySkippedReads)
+    }
+
     private func consume() {
         let clock = ContinuousClock()
         var lastFlush = clock.now
@@ -136,6 +169,10 @@ public final class PipelineService: Service, @unchecked Sendable {
         var open = true
         var recording = recorder != nil
         let names = session.topology.sources.names
+        // Where the next batch ends in the ring: every message below it was ingested.
+        var consumedEnd = ring.releasedPosition
+        var lastComplete = clock.now
+        let durable = ring.retention == .untilReleased
         while open {
             var consumed = 0
             open = ring.consume(limit: 1024, timeout: flushPolicy.interval ?? .milliseconds(100)) { slot in
@@ -152,9 +189,11 @@ public final class PipelineService: Service, @unchecked Sendable {
                 }
                 pendingArrivals.append(message.arrival.nanoseconds)
                 session.ingest(message)
+                consumedEnd = slot.position + UInt64(slot.slotCount)
                 if session.messagesSinceFlush >= flushPolicy.maximumMessages {
-                    flush(periodic: true)
+                    flush(periodic: !mustComplete(durable, since: lastComplete), ringPosition: durable ? consumedEnd : nil)
                     lastFlush = clock.now
+                    if session.lastCompleteRingPosition == consumedEnd { lastComplete = lastFlush }
                 }
             }
             let now = clock.now
@@ -173,10 +212,13 @@ public final class PipelineService: Service, @unchecked Sendable {
                     session.advanceColdChain(to: anchor.reading + (now - anchor.instant))
                 }
             }
-            if flushPolicy.isDue(messages: session.messagesSinceFlush, elapsed: now - lastFlush) || !open {
-                // While running, last_seen-only changes wait for dedup.last_seen_flush; the last flush writes all.
-                flush(periodic: open)
+            let complete = mustComplete(durable, since: lastComplete)
+            if flushPolicy.isDue(messages: session.messagesSinceFlush, elapsed: now - lastFlush) || !open || complete {
+                // While running, last_seen-only changes wait for dedup.last_seen_flush; the last flush writes all,
+                // and so does one whose retained slots must be freed.
+                flush(periodic: open && !complete, ringPosition: durable ? consumedEnd : nil)
                 lastFlush = clock.now
+                if session.lastCompleteRingPosition == consumedEnd { lastComplete = lastFlush }
             }
         }
         if let recorder {
@@ -194,12 +236,23 @@ public final class PipelineService: Service, @unchecked Sendable {
         publish()
     }
 
+    /// True when the next batch must be complete (deferred read counts included) so that its
+    /// commit frees the ring's retained slots: half the ring is retained, or the last complete
+    /// batch is `flushPolicy.completeInterval` old (which bounds what a restart re-processes),
+    /// and no complete batch is already on its way to the database (its commit will free them).
+    private func mustComplete(_ durable: Bool, since lastComplete: ContinuousClock.Instant) -> Bool {
+        guard durable, session.lastCompleteRingPosition ?? 0 <= ring.releasedPosition else { return false }
+        if ring.retainedSlots >= ring.slots / 2 { return true }
+        guard let interval = flushPolicy.completeInterval else { return false }
+        return ring.retainedSlots > 0 && ContinuousClock.now - lastComplete >= interval
+    }
+
     /// Hands a batch to the writer (which owns retries: this only waits when two batches are
     /// already with it) and publishes the status.
-    private func flush(periodic: Bool) {
+    private func flush(periodic: Bool, ringPosition: UInt64?) {
         let started = ContinuousClock.now
         do {
-            try session.flush(periodic: periodic)
+            try session.flush(periodic: periodic, ringPosition: ringPosition)
         } catch {
             // Only once the writer gave up (it retries by itself until then): the batch stays with
             // the session, and the service ends with the error.
