@@ -88,29 +88,10 @@ extension PayloadDecoder {
         into reads: inout [TagRead],
         summary: inout DecodeSummary
     ) throws(JSONSyntaxError) {
-        let opening = scanner.index
-        guard try scanner.beginArray() else { return }
-        var index = 0
-        repeat {
-            let location = EventLocation(style: .fieldPath, container: container, index: index)
-            let start = try scanner.valueStart().offset
-            let outcome: Result<EventOutcome, PayloadRejection>
-            if scanner.byte(at: start) == UInt8(ascii: "{") {
-                var event = ImpinjEvent()
-                if try scanner.beginObject() {
-                    repeat {
-                        try event.take(try scanner.memberName(), &scanner)
-                    } while try scanner.nextMember(openedAt: start)
-                }
-                outcome = impinjEvent(event, scanner, at: location, message: message)
-            } else {
-                try scanner.skipValue()
-                let value = JSONField(scanner: scanner, offset: start)
-                outcome = .failure(EventField.wrongType(location.eventPath, expected: "an object", got: value))
-            }
-            record(outcome, into: &reads, &summary, eventIndex: index)
-            index += 1
-        } while try scanner.nextElement(openedAt: opening)
+        try decodeEventArray(&scanner, container: container, into: &reads, &summary) {
+            scanner, location throws(JSONSyntaxError) in
+            impinjEvent(try ImpinjEvent(&scanner), scanner, at: location, message: message)
+        }
     }
 
     /// Decodes one event from its located members.
@@ -195,6 +176,17 @@ private struct ImpinjEvent {
     var antennaPort = -1
     var peakRssiCdbm = -1
     var lastSeenTime = -1
+
+    init() {}
+
+    /// Scans the event object at the scanner, noting its members.
+    init(_ scanner: inout JSONByteScanner) throws(JSONSyntaxError) {
+        let opening = scanner.index
+        guard try scanner.beginObject() else { return }
+        repeat {
+            try take(try scanner.memberName(), &scanner)
+        } while try scanner.nextMember(openedAt: opening)
+    }
 
     /// Takes one member of an event object (the scanner is after its name): notes where the
     /// members the format reads start and skips every value, looking into `tagInventoryEvent`.

@@ -33,23 +33,9 @@ extension PayloadDecoder {
             record(zebraEvent(event, scanner, at: .single(.fieldPath), message: message), into: &reads, &summary, eventIndex: nil)
             return finish(summary)
         case UInt8(ascii: "["):
-            if try scanner.beginArray() {
-                var index = 0
-                repeat {
-                    let location = EventLocation(style: .fieldPath, container: "", index: index)
-                    let start = try scanner.valueStart().offset
-                    let outcome: Result<EventOutcome, PayloadRejection>
-                    if scanner.byte(at: start) == UInt8(ascii: "{") {
-                        let event = try ZebraEvent(&scanner)
-                        outcome = zebraEvent(event, scanner, at: location, message: message)
-                    } else {
-                        try scanner.skipValue()
-                        let value = JSONField(scanner: scanner, offset: start)
-                        outcome = .failure(EventField.wrongType(location.eventPath, expected: "an object", got: value))
-                    }
-                    record(outcome, into: &reads, &summary, eventIndex: index)
-                    index += 1
-                } while try scanner.nextElement(openedAt: root)
+            try decodeEventArray(&scanner, container: "", into: &reads, &summary) {
+                scanner, location throws(JSONSyntaxError) in
+                zebraEvent(try ZebraEvent(&scanner), scanner, at: location, message: message)
             }
             try scanner.finishText()
             return finish(summary, emptyBatch: "top level")

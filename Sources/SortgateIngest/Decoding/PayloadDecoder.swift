@@ -288,6 +288,35 @@ extension PayloadDecoder {
     /// The result of a decoded message: a rejection when it held no event at all (`emptyBatch`
     /// names the empty array) or when every event was rejected (the rule described on
     /// ``PayloadDecoder``), else its summary.
+    /// Walks the array of events at the scanner (the top level, or a batch's `container` member):
+    /// each object element is scanned and decoded by `decodeObject`, any other element is a
+    /// `wrong-type` rejection of its own; every outcome is recorded with its index.
+    func decodeEventArray(
+        _ scanner: inout JSONByteScanner,
+        container: String,
+        into reads: inout [TagRead],
+        _ summary: inout DecodeSummary,
+        decodeObject: (inout JSONByteScanner, EventLocation) throws(JSONSyntaxError) -> Result<EventOutcome, PayloadRejection>
+    ) throws(JSONSyntaxError) {
+        let opening = scanner.index
+        guard try scanner.beginArray() else { return }
+        var index = 0
+        repeat {
+            let location = EventLocation(style: .fieldPath, container: container, index: index)
+            let start = try scanner.valueStart().offset
+            let outcome: Result<EventOutcome, PayloadRejection>
+            if scanner.byte(at: start) == UInt8(ascii: "{") {
+                outcome = try decodeObject(&scanner, location)
+            } else {
+                try scanner.skipValue()
+                let value = JSONField(scanner: scanner, offset: start)
+                outcome = .failure(EventField.wrongType(location.eventPath, expected: "an object", got: value))
+            }
+            record(outcome, into: &reads, &summary, eventIndex: index)
+            index += 1
+        } while try scanner.nextElement(openedAt: opening)
+    }
+
     func finish(_ summary: DecodeSummary, emptyBatch: String? = nil) -> Result<DecodeSummary, PayloadRejection> {
         if let emptyBatch, summary.events == 0 {
             return .failure(
