@@ -50,19 +50,6 @@ final class SmallFilesystem: @unchecked Sendable {
 /// bounded time, saying what it could not write.
 @Suite("Disk full", .serialized, .enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
 struct DiskFullTests {
-    /// One message per tag, each read once, on the Zebra induction reader of the demo site.
-    static func messages(_ range: Range<Int>) -> [(String, [UInt8])] {
-        range.map { n in
-            let epc = "3074257BF7194E40" + String(format: "%08X", n)
-            let payload =
-                #"{"data":{"antenna":1,"eventNum":\#(n),"format":"epc","idHex":"\#(epc)","peakRssi":-50,"reads":1},"#
-                + #""timestamp":"2026-11-28T09:00:00.000+0100","type":"SIMPLE"}"#
-            return ("readers/induction/events", Array(payload.utf8))
-        }
-    }
-
-    /// The demo site with its database at `database` and its ring file in `folder`: the ring's
-    /// blocks are allocated at start, and a full disk is the database's here.
     func config(broker: MosquittoBroker, database: String, folder: TemporaryFolder) throws -> SiteConfig {
         var config = try demoConfig(port: broker.port, folder: folder)
         config.database = .sqlite(path: database)
@@ -79,7 +66,7 @@ struct DiskFullTests {
         let gateway = try LiveGateway(config: config)
         try await gateway.waitUntilSubscribed()
         let total = 12_000
-        try await publish(Self.messages(0..<total), port: broker.port)
+        try await publish(oneReadPerTag(0..<total), port: broker.port)
         // The writer is stuck retrying a batch the disk cannot hold; the pipeline waits behind it,
         // the ring fills and the broker keeps the rest.
         let stuck = await eventually(timeout: .seconds(30)) {
@@ -123,7 +110,7 @@ struct DiskFullTests {
         let config = try config(broker: broker, database: disk.path + "/sortgate.sqlite", folder: folder)
         let gateway = try LiveGateway(config: config, stopTimeout: .seconds(1))
         try await gateway.waitUntilSubscribed()
-        try await publish(Self.messages(0..<12_000), port: broker.port)
+        try await publish(oneReadPerTag(0..<12_000), port: broker.port)
         let stuck = await eventually(timeout: .seconds(30)) {
             let writer = gateway.gateway.writer
             return writer.committedCount + 2 == writer.handedOverCount

@@ -134,3 +134,15 @@ struct DatabaseContents: Equatable {
         }.sorted()
     }
 }
+
+/// One Zebra message per tag, each read once, on the induction reader of the demo site (tags
+/// 3074257BF7194E40 followed by the message number): a message handled twice shows as `reads == 2`.
+func oneReadPerTag(_ range: Range<Int>) -> [(String, [UInt8])] {
+    range.map { n in
+        let epc = "3074257BF7194E40" + String(format: "%08X", n)
+        let payload =
+            #"{"data":{"antenna":1,"eventNum":\#(n),"format":"epc","idHex":"\#(epc)","peakRssi":-50,"reads":1},"#
+            + #""timestamp":"2026-11-28T09:00:00.000+0100","type":"SIMPLE"}"#
+        return ("readers/induction/events", Array(payload.utf8))
+    }
+}

@@ -205,13 +205,7 @@ struct LiveMQTTTests {
         let config = try demoConfig(port: broker.port, folder: folder)
         // One tag per message, read once: any message handled twice shows as reads == 2.
         let total = 6000
-        let messages: [(String, [UInt8])] = (0..<total).map { n in
-            let epc = "3074257BF7194E40" + String(format: "%08X", n)
-            let payload =
-                #"{"data":{"antenna":1,"eventNum":\#(n),"format":"epc","idHex":"\#(epc)","peakRssi":-50,"reads":1},"#
-                + #""timestamp":"2026-11-28T09:00:00.000+0100","type":"SIMPLE"}"#
-            return ("readers/induction/events", Array(payload.utf8))
-        }
+        let messages = oneReadPerTag(0..<total)
         let gateway = try LiveGateway(config: config)
         try await gateway.waitUntilSubscribed()
         // Publishers keep going while the gateway is stopped and started again twice.

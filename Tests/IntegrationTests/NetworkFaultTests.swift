@@ -21,7 +21,7 @@ struct NetworkFaultTests {
         let total = 6000
         let gateway = try LiveGateway(config: config)
         try await gateway.waitUntilSubscribed()
-        async let published: Void = publish(DiskFullTests.messages(0..<total), port: broker.port)
+        async let published: Void = publish(oneReadPerTag(0..<total), port: broker.port)
 
         // A cut: the gateway is back within a second (the first retry comes after 100 ms).
         #expect(await gateway.waitForMessages(1000))
