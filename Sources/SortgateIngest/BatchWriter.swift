@@ -127,9 +127,7 @@ public final class BatchWriter: FactSink, @unchecked Sendable {
     public func beginStop(within deadline: Duration) {
         condition.lock()
         defer { condition.unlock() }
-        let end = ContinuousClock.now + deadline
-        retryDeadline = retryDeadline.map { min($0, end) } ?? end
-        condition.broadcast()
+        shortenRetryDeadline(to: ContinuousClock.now + deadline)
     }
 
     /// Waits until every handed-over batch is committed, then stops the writer thread. With a
@@ -138,15 +136,19 @@ public final class BatchWriter: FactSink, @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if let deadline {
-            let end = ContinuousClock.now + deadline
-            retryDeadline = retryDeadline.map { min($0, end) } ?? end
-            condition.broadcast()
+            shortenRetryDeadline(to: ContinuousClock.now + deadline)
         }
         while (waiting != nil || writing) && failure == nil { condition.wait() }
         stopping = true
         condition.broadcast()
         while running { condition.wait() }
         if let failure { throw failure }
+    }
+
+    /// With `condition` held: retries stop by `end` at the latest; wakes a writer waiting to retry.
+    private func shortenRetryDeadline(to end: ContinuousClock.Instant) {
+        retryDeadline = retryDeadline.map { min($0, end) } ?? end
+        condition.broadcast()
     }
 
     private func writerLoop() {
