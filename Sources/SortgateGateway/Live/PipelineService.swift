@@ -62,8 +62,8 @@ public final class PipelineService: Service, @unchecked Sendable {
     public let stopTimeout: Duration
     private let writer: BatchWriter
     private let published = Mutex(LiveStatus())
-    /// Arrival times (ns) of the messages ingested since the last flush; consumer thread only.
-    private var pendingArrivals: [Int64] = []
+    /// Arrival times of the messages ingested since the last flush; consumer thread only.
+    private var pendingArrivals: PendingArrivals
     /// The last batch generation handed to `writer`; consumer thread only.
     private var lastHandedOver: UInt64 = 0
     /// Arrivals of batches handed to the writer and not yet committed, and the latencies so far.
@@ -106,7 +106,7 @@ public final class PipelineService: Service, @unchecked Sendable {
         self.stopTimeout = stopTimeout
         self.logger = logger
         self.writer = writer
-        pendingArrivals.reserveCapacity(2 * flushPolicy.maximumMessages)
+        pendingArrivals = PendingArrivals(capacity: 2 * flushPolicy.maximumMessages)
         // `describe` reads only the session's topology, which never changes: safe from the writer thread.
         let describer = AlertDescriber(session: session)
         let log: @Sendable ([AlertFact]) -> Void = { [describer, logger] alerts in
@@ -271,11 +271,10 @@ public final class PipelineService: Service, @unchecked Sendable {
         let now = EventTime.wallClockNow().nanoseconds
         let generation = max(writer.handedOverCount, lastHandedOver)
         lastHandedOver = generation
-        let arrivals = pendingArrivals
-        pendingArrivals.removeAll(keepingCapacity: true)
+        let arrivals = pendingArrivals.take()
         let committed = writer.committedCount
         commits.withLock { state in
-            state.awaiting.append((generation, arrivals))
+            if !arrivals.isEmpty { state.awaiting.append((generation, arrivals)) }
             state.settle(upTo: committed, now: now)
         }
     }
