@@ -9,7 +9,22 @@ FUZZ_SECONDS ?= 60
 # Each fuzz target's share of `make test`: the seed corpus and a few seconds of mutations.
 FUZZ_TEST_SECONDS ?= 5
 
-.PHONY: demo demo-replay test fuzz build build-all deps check-config capture capture-transport clean-demo bench bench-live soak
+.PHONY: demo demo-replay test fuzz build build-all deps check-config capture capture-transport clean-demo bench bench-live soak \
+	install install-files
+
+# `make install` (Linux): PREFIX for the binary, profiles and unit; DESTDIR to stage into a folder.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/sortgate
+DOCDIR ?= $(PREFIX)/share/doc/sortgate
+# Where a package's units go (systemd searches /usr/local/lib/systemd/system too); an admin's own
+# copy would go in /etc/systemd/system: UNITDIR=/etc/systemd/system.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+# The unit's ConfigurationDirectory=sortgate.
+CONFDIR := /etc/sortgate
+# What install-files installs: the release build unless told otherwise.
+BINARY ?= .build/release/sortgate
 
 deps:
 	@Tools/install-deps
@@ -70,3 +85,36 @@ capture-transport: deps
 
 clean-demo:
 	rm -rf demo-data
+
+## Builds the release binary and installs it (see install-files); `sudo make install`, then
+## `systemctl daemon-reload && systemctl enable --now sortgate`.
+install: deps
+	swift build -c release --product sortgate
+	$(MAKE) install-files
+
+## Installs BINARY (default: the release build), the device profiles, the systemd unit (ExecStart
+## pointing at the installed binary) and a sample config in /etc/sortgate, never over an existing
+## one. Run as root without DESTDIR, it also creates the system user `sortgate`.
+install-files:
+	@test -x "$(BINARY)" || { echo "install: no binary at $(BINARY); run 'make install' (it builds one)" >&2; exit 1; }
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(DATADIR)/Devices" "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(UNITDIR)" \
+		"$(DESTDIR)$(CONFDIR)/devices"
+	install -m 0755 "$(BINARY)" "$(DESTDIR)$(BINDIR)/sortgate"
+	install -m 0644 Devices/*.yaml "$(DESTDIR)$(DATADIR)/Devices/"
+	install -m 0644 Config/production.example.yaml "$(DESTDIR)$(DATADIR)/"
+	install -m 0644 README.md "$(DESTDIR)$(DOCDIR)/"
+	sed 's#/usr/local/bin/sortgate#$(BINDIR)/sortgate#g; s#/usr/local/share/doc/sortgate#$(DOCDIR)#g' Config/sortgate.service > "$(DESTDIR)$(UNITDIR)/sortgate.service"
+	chmod 0644 "$(DESTDIR)$(UNITDIR)/sortgate.service"
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ] && ! getent passwd sortgate >/dev/null; then \
+		echo "install: creating the system user sortgate"; \
+		useradd --system --user-group --home-dir /var/lib/sortgate --no-create-home \
+			--shell /usr/sbin/nologin --comment "sortgate gateway" sortgate; \
+	fi
+	@if [ -e "$(DESTDIR)$(CONFDIR)/sortgate.yaml" ]; then \
+		echo "install: kept the existing $(DESTDIR)$(CONFDIR)/sortgate.yaml"; \
+	elif [ -z "$(DESTDIR)" ] && getent group sortgate >/dev/null; then \
+		install -m 0640 -g sortgate Config/sortgate.yaml "$(CONFDIR)/sortgate.yaml"; \
+	else \
+		install -m 0644 Config/sortgate.yaml "$(DESTDIR)$(CONFDIR)/sortgate.yaml"; \
+	fi
+	@echo "install: done; check the config with '$(BINDIR)/sortgate check-config $(CONFDIR)/sortgate.yaml'"

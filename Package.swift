@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "SortgateGateway", targets: ["SortgateGateway"]),
         .library(name: "SortgateModbusServer", targets: ["SortgateModbusServer"]),
         .library(name: "SortgateStore", targets: ["SortgateStore"]),
+        .library(name: "SortgateLogging", targets: ["SortgateLogging"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -154,10 +155,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Log lines for collectors: logfmt and JSON lines, one record per line (swift-log handlers).
+        .target(
+            name: "SortgateLogging",
+            dependencies: [
+                "SortgateCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "sortgate",
             dependencies: [
                 "SortgateCore",
+                "SortgateLogging",
                 "SortgateConfig",
                 "SortgateIngest",
                 "SortgateGateway",
@@ -264,6 +275,16 @@ let package = Package(
                 "SortgateCore",
                 "SortgateTestSupport",
                 "SortgateThreads",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SortgateLoggingTests",
+            dependencies: [
+                "SortgateLogging",
+                "SortgateCore",
+                "SortgateTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

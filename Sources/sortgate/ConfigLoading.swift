@@ -5,11 +5,13 @@ import SortgateIngest
 import SortgateGateway
 
 /// Where the profiles shipped with sortgate are: `Devices/` next to the package the binary was
-/// built from (a `swift build` tree), then the installed locations.
+/// built from (a `swift build` tree), then where `make install` puts them beside the binary
+/// (`PREFIX/bin/sortgate` → `PREFIX/share/sortgate/Devices`, whatever PREFIX and DESTDIR were).
 func shippedProfileFolders() -> [String] {
     var folders: [String] = []
     if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
-        var folder = executable.deletingLastPathComponent()
+        let binFolder = executable.deletingLastPathComponent()
+        var folder = binFolder
         for _ in 0..<6 {
             let candidate = folder.appendingPathComponent("Devices")
             if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path),
@@ -20,8 +22,8 @@ func shippedProfileFolders() -> [String] {
             }
             folder = folder.deletingLastPathComponent()
         }
+        folders.append(binFolder.deletingLastPathComponent().appendingPathComponent("share/sortgate/Devices").path)
     }
-    folders += ["/usr/local/share/sortgate/Devices", "/usr/share/sortgate/Devices"]
     return folders
 }
 

@@ -6,17 +6,61 @@ import SortgateCore
 import SortgateConfig
 import SortgateIngest
 import SortgateGateway
+import SortgateLogging
 import SortgateStore
 import UnixSignals
 
-/// Logging to standard error at the chosen level.
-func bootstrapLogging(level: Logger.Level) -> Logger {
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
+/// The logging options of every command that logs: `--log-level` and `--log-format`.
+struct LoggingOptions: ParsableArguments {
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = LogLevelOption(argument: "info")!
+
+    @Option(
+        name: .long,
+        help: "text (for a terminal), logfmt or json (one record per line, for journald or Loki)."
+    )
+    var logFormat = LogFormatOption(argument: "text")!
+
+    /// Sends every logger of the process to standard error at the chosen level and format, and
+    /// returns the command's own logger.
+    ///
+    /// `text` is swift-log's `StreamLogHandler`, the layout `sortgate` always wrote; the others
+    /// are `LineLogHandler` lines stamped with the wall clock.
+    func bootstrap() -> Logger {
+        let level = logLevel.level
+        let format = logFormat.format
+        LoggingSystem.bootstrap { label in
+            switch format {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .logfmt, .json:
+                var handler = LineLogHandler(
+                    label: label,
+                    layout: format == .json ? .json : .logfmt,
+                    output: StandardErrorLines.shared,
+                    metadataProvider: LoggingSystem.metadataProvider,
+                    now: EventTime.wallClockNow
+                )
+                handler.logLevel = level
+                return handler
+            }
+        }
+        return Logger(label: "sortgate")
     }
-    return Logger(label: "sortgate")
+}
+
+/// The `--log-format` option.
+struct LogFormatOption: ExpressibleByArgument {
+    var format: LogFormat
+
+    init?(argument: String) {
+        guard let format = LogFormat(rawValue: argument) else { return nil }
+        self.format = format
+    }
+
+    static var allValueStrings: [String] { LogFormat.allCases.map(\.rawValue) }
 }
 
 /// The `--log-level` option of the live commands.

@@ -24,15 +24,14 @@ struct RecordCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Stop after this many seconds (default: until SIGTERM/SIGINT).")
     var duration: Double?
 
-    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = LogLevelOption(argument: "info")!
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
     }
 
     func run() async throws {
-        let logger = bootstrapLogging(level: logLevel.level)
+        let logger = logging.bootstrap()
         let site = try loadConfigOrExit(config)
         let writer: CaptureWriter
         do {

@@ -31,6 +31,8 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Summary format: text or json.")
     var format: SummaryFormat = .text
 
+    @OptionGroup var logging: LoggingOptions
+
     enum SummaryFormat: String, ExpressibleByArgument {
         case text, json
     }
@@ -43,6 +45,7 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        _ = logging.bootstrap()
         let site = try loadConfigOrExit(config)
         let store = try openStore(site)
         let topology = SiteTopology(config: site)
@@ -56,9 +59,13 @@ struct ReplayCommand: AsyncParsableCommand {
         let session = IngestSession(topology: topology, sink: writer)
         session.loadManifest(topology.manifest(from: try query { try store.manifestContainers() }))
         let summary: ReplaySummary
+        // Bytes, reads/s and ETA on the terminal while a long replay runs; erased before the summary.
+        let progressLine = TerminalProgressLine.onTerminal()
+        let showProgress = progressLine.map { line in { (progress: ReplayProgress) in line.show(progress.line) } }
         do {
+            defer { progressLine?.erase() }
             summary = try await Replayer(speed: ReplaySpeed(argument: speed)!)
-                .run(files: captures, into: session, writer: writer)
+                .run(files: captures, into: session, writer: writer, progress: showProgress)
         } catch let error as CaptureReader.OpenError {
             printError("sortgate: \(error)")
             throw ExitCode(1)
@@ -76,7 +83,7 @@ struct ReplayCommand: AsyncParsableCommand {
 extension ReplaySummary {
     /// The summary as a person reads it.
     var text: String {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         var lines = [
             "replayed \(files.count) capture(s): \(session.messages) messages, \(totals.tagEvents) tag reads "
                 + "(\(totals.tagReads) counted by readers), \(session.ignoredEvents) non-tag events ignored",
@@ -101,7 +108,7 @@ extension ReplaySummary {
 
     /// The summary for scripts.
     var json: String {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         let object: [String: Any] = [
             "files": files,
             "messages": session.messages,

@@ -26,11 +26,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Also record every raw message to this capture file.")
     var record: String?
 
-    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = LogLevelOption(argument: "info")!
+    @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = bootstrapLogging(level: logLevel.level)
+        let logger = logging.bootstrap()
         let site = try loadConfigOrExit(config)
         let gateway: Gateway
         do {

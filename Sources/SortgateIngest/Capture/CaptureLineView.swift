@@ -11,6 +11,9 @@ import SortgateConfig
 public struct CaptureLineView: ~Copyable {
     /// The line's number in its file, 1-based, as in ``CaptureLineError``.
     public let line: Int
+    /// How many bytes of the file lie before the next line: how far the reader has got (for a
+    /// replay's progress).
+    public let endOffset: Int
     /// Arrival time of the message at the gateway (the line's `t`).
     public let time: EventTime
     /// The UTF-8 bytes of the device id (`source`), never empty.
@@ -26,6 +29,7 @@ public struct CaptureLineView: ~Copyable {
 
     init(
         line: Int,
+        endOffset: Int,
         time: EventTime,
         source: UnsafeRawBufferPointer,
         topic: UnsafeRawBufferPointer?,
@@ -33,6 +37,7 @@ public struct CaptureLineView: ~Copyable {
         modbus: CaptureRecord.ModbusPoll?
     ) {
         self.line = line
+        self.endOffset = endOffset
         self.time = time
         self.source = source
         self.topic = topic

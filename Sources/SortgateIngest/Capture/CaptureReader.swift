@@ -113,8 +113,10 @@ public struct CaptureReader: Sendable {
         var filled = 0
         var lineNumber = 0
         var skipping = false
+        // How many bytes of the file came before `lines.storage[0]`.
+        var storageOffset = 0
 
-        func emit(_ lineStart: Int, _ lineEnd: Int) async throws {
+        func emit(_ lineStart: Int, _ lineEnd: Int, endOffset: Int) async throws {
             lineNumber += 1
             var end = lineEnd
             if end > lineStart, lines.storage[end - 1] == UInt8(ascii: "\r") { end -= 1 }
@@ -130,7 +132,7 @@ public struct CaptureReader: Sendable {
             do throws(FastPathExit) {
                 parsed = try CaptureLineParser.parse(line, scratch: scratch.storage)
             } catch {
-                try await emitOwned(line)
+                try await emitOwned(line, endOffset: endOffset)
                 return
             }
             let payload =
@@ -139,6 +141,7 @@ public struct CaptureReader: Sendable {
             try await body(
                 CaptureLineView(
                     line: lineNumber,
+                    endOffset: endOffset,
                     time: parsed.time,
                     source: UnsafeRawBufferPointer(rebasing: line[parsed.source]),
                     topic: parsed.topic.map { UnsafeRawBufferPointer(rebasing: line[$0]) },
@@ -150,7 +153,7 @@ public struct CaptureReader: Sendable {
 
         /// A line for the owning parser: errors as from `forEachLine`, records copied into the
         /// scratch buffer so that the view points into memory this call owns.
-        func emitOwned(_ line: UnsafeRawBufferPointer) async throws {
+        func emitOwned(_ line: UnsafeRawBufferPointer, endOffset: Int) async throws {
             let record: CaptureRecord
             do throws(CaptureLineError) {
                 record = try CaptureRecord(jsonLine: line, file: path, line: lineNumber)
@@ -177,6 +180,7 @@ public struct CaptureReader: Sendable {
             try await body(
                 CaptureLineView(
                     line: lineNumber,
+                    endOffset: endOffset,
                     time: record.time,
                     source: sourceView,
                     topic: topicView,
@@ -194,6 +198,7 @@ public struct CaptureReader: Sendable {
                     lines.storage.baseAddress!.copyMemory(from: lines.storage.baseAddress! + start, byteCount: pending)
                 }
                 filled = pending
+                storageOffset += start
                 start = 0
             }
             lines.reserve(filled + chunk, keeping: filled)
@@ -206,13 +211,14 @@ public struct CaptureReader: Sendable {
                     skipping = false
                     lineNumber += 1
                 } else {
-                    try await emit(start, newline)
+                    try await emit(start, newline, endOffset: storageOffset + newline + 1)
                 }
                 start = newline + 1
                 scanFrom = start
             }
             if filled - start > maximumLineBytes {
                 skipping = true
+                storageOffset += filled
                 start = 0
                 filled = 0
                 try await failed(
@@ -224,7 +230,7 @@ public struct CaptureReader: Sendable {
                 )
             }
         }
-        if filled > start && !skipping { try await emit(start, filled) }
+        if filled > start && !skipping { try await emit(start, filled, endOffset: storageOffset + filled) }
     }
 
     /// Reads up to `count` bytes (fewer only at the end of the file), as `FileHandle.read(upToCount:)` does.

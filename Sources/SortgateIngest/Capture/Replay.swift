@@ -42,7 +42,7 @@ public struct ReplaySummary: Sendable {
 
     /// Tag read events per second of wall time.
     public var readsPerSecond: Double {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         return seconds > 0 ? Double(totals.tagEvents) / seconds : 0
     }
 }
@@ -52,10 +52,18 @@ public struct Replayer {
     public var speed: ReplaySpeed
     /// When a batch is written (by message count: a replay has no wall-clock interval).
     public var flushPolicy: FlushPolicy
+    /// The least wall time between two calls of a `run`'s `progress`: a terminal redraws its
+    /// progress line at most 4 times a second.
+    public var progressInterval: Duration
 
-    public init(speed: ReplaySpeed = .max, flushPolicy: FlushPolicy = .replay) {
+    public init(
+        speed: ReplaySpeed = .max,
+        flushPolicy: FlushPolicy = .replay,
+        progressInterval: Duration = .milliseconds(250)
+    ) {
         self.speed = speed
         self.flushPolicy = flushPolicy
+        self.progressInterval = progressInterval
     }
 
     /// Replays `files` in order into `session`, then writes the last batch.
@@ -63,23 +71,41 @@ public struct Replayer {
     /// Time advances only through events: the replay stops at the last event's time, so
     /// departures due after it are not emitted. When the session writes through a
     /// ``BatchWriter``, pass it as `writer`: the replay ends (and its elapsed time is taken) once
-    /// that writer has committed the last batch.
+    /// that writer has committed the last batch. `progress`, when given, is called at most once
+    /// per `progressInterval` with how far the replay has got; it costs nothing when nil.
     public func run(
         files: [String],
         into session: IngestSession,
-        writer: BatchWriter? = nil
+        writer: BatchWriter? = nil,
+        progress: ((ReplayProgress) -> Void)? = nil
     ) async throws -> ReplaySummary {
         let clock = ContinuousClock()
         let started = clock.now
         var firstRecorded: EventTime?
         var lastArrival = EventTime.distantPast
         let sources = SourceNameIndex(session.topology.sources.names)
-        for file in files {
+        let sizes = files.map(Self.fileSize)
+        let bytesTotal = sizes.reduce(0, +)
+        var bytesBeforeFile: Int64 = 0
+        var lastProgress = started
+        for (fileIndex, file) in files.enumerated() {
+            defer { bytesBeforeFile += sizes[fileIndex] }
             // Lines are borrowed from the reader's buffer and handed to the session as raw
             // messages: no allocation per line (a line naming no device of the site takes the
             // record path, which rejects it as `unknown-source`).
             try await CaptureReader(path: file).forEachLineView(
                 { line in
+                    if let progress, clock.now - lastProgress >= progressInterval {
+                        lastProgress = clock.now
+                        progress(
+                            ReplayProgress(
+                                bytesDone: bytesBeforeFile + Int64(line.endOffset),
+                                bytesTotal: bytesTotal,
+                                reads: session.pipeline.totals.tagEvents,
+                                elapsed: lastProgress - started
+                            )
+                        )
+                    }
                     if case .factor(let factor) = speed {
                         let origin = firstRecorded ?? line.time
                         firstRecorded = origin
@@ -124,6 +150,12 @@ public struct Replayer {
             lastEventTime: pipeline.clock == .distantPast ? nil : pipeline.clock,
             elapsed: clock.now - started
         )
+    }
+
+    /// A file's size in bytes; 0 when it cannot be read (the reader then says why).
+    private static func fileSize(_ path: String) -> Int64 {
+        var status = stat()
+        return stat(path, &status) == 0 ? Int64(status.st_size) : 0
     }
 }
 
