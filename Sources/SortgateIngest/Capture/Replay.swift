@@ -86,10 +86,9 @@ public struct Replayer {
         let sources = SourceNameIndex(session.topology.sources.names)
         let sizes = files.map(Self.fileSize)
         let bytesTotal = sizes.reduce(0, +)
-        var bytesBeforeFile: Int64 = 0
         var lastProgress = started
         for (fileIndex, file) in files.enumerated() {
-            defer { bytesBeforeFile += sizes[fileIndex] }
+            let bytesBeforeFile = sizes[..<fileIndex].reduce(0, +)
             // Lines are borrowed from the reader's buffer and handed to the session as raw
             // messages: no allocation per line (a line naming no device of the site takes the
             // record path, which rejects it as `unknown-source`).
