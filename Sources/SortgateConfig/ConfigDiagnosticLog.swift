@@ -42,6 +42,11 @@ package final class ConfigDiagnosticLog {
 
 /// Wording helpers shared by the config and profile readers.
 package enum ConfigWording {
+    /// Said of a password written in the config (a broker's or PostgreSQL's, as a key or in a URL).
+    static let writtenPassword =
+        "a password is never written in the config; put it in a file only sortgate can read and name that file "
+        + "with password_file"
+
     /// The candidate closest to `word` by edit distance, when it is at most 2 edits away and
     /// closer than a complete rewrite, so `absent_afer` suggests `absent_after` but `x` suggests nothing.
     static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {

@@ -53,7 +53,7 @@ final class SiteConfigLoader {
 
     static let topLevelKeys = [
         "site", "database", "profiles_path", "max_payload", "status_interval", "quarantine_limit", "brokers", "zones",
-        "devices", "dedup", "cold_chain", "alerts", "http", "transport", "ring",
+        "devices", "dedup", "cold_chain", "alerts", "http", "transport", "ring", "central",
     ]
 
     init(file: String, shippedProfileFolders: [String]) {
@@ -134,10 +134,19 @@ final class SiteConfigLoader {
         if let node = top["http"] {
             http = node.isNull ? HTTPConfig() : readHTTP(node, top.path("http"))
         }
+        let central = top.optional("central") { readCentral($0, $1) }
         let devices = top.required("devices", "the devices to read, or [] for none") { node, path -> [DeviceConfig]? in
             node.isNull ? [] : node.list(path, expected: "a list of devices", log: log) { readDevice($0, $1) }
         }
 
+        if case .postgres = database, let node = top.pair("central")?.keyNode {
+            log.error(
+                at: node,
+                path: "central",
+                "central ships a gateway's SQLite facts to PostgreSQL; this config's database is already "
+                    + "PostgreSQL (a hub config): remove central, or give database: {sqlite: PATH}"
+            )
+        }
         guard let site, let database, let zones, let devices, let ring, isClean else { return nil }
         return SiteConfig(
             file: file,
@@ -156,7 +165,8 @@ final class SiteConfigLoader {
             http: http,
             transport: transport ?? TransportConfig(),
             ring: ring,
-            ringFile: ringFile
+            ringFile: ringFile,
+            central: central
         )
     }
 
@@ -171,33 +181,15 @@ final class SiteConfigLoader {
                 log: log
             )
         else { return nil }
-        map.reportUnknownKeys(known: ["sqlite", "postgres"])
+        map.reportUnknownKeys(known: ["sqlite"] + Self.postgresKeys)
         if map.contains("sqlite"), let postgres = map.pair("postgres") {
             log.error(at: postgres.keyNode, path: path, "give sqlite or postgres, not both")
             return nil
         }
         if map.contains("postgres") {
-            return map.optional("postgres") { node, path -> DatabaseLocation? in
-                guard
-                    let url = node.text(path, expected: "a URL such as postgres://sortgate@db:5432/sortgate", log: log)
-                else { return nil }
-                guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
-                    log.error(
-                        at: node,
-                        path: path,
-                        "expected a URL such as postgres://sortgate@db:5432/sortgate, got \(node.shortDescription)"
-                    )
-                    return nil
-                }
-                // Parsed so that the message can name it; a central PostgreSQL beside the local
-                // SQLite is the planned design (`central:`), not PostgreSQL instead of it.
-                log.error(
-                    at: node,
-                    path: path,
-                    "PostgreSQL as the site database is not supported by this build; use sqlite: PATH"
-                )
-                return .postgres(url: url)
-            } ?? nullValue(map, "postgres", "a URL such as postgres://sortgate@db:5432/sortgate")
+            // A hub's database: the reading commands and `replay` work on it; `sortgate run` keeps
+            // its facts in SQLite and ships them with `central` (the gateway refuses to run on it).
+            return readPostgres(map).map { .postgres($0) }
         }
         if map.contains("sqlite") {
             return map.optional("sqlite") { node, path in
@@ -263,14 +255,7 @@ final class SiteConfigLoader {
         guard var map = YAMLMapping(node, path: path, expected: "a broker mapping with host and port", log: log)
         else { return nil }
         map.reportUnknownKeys(known: Self.brokerKeys, ignoring: ["password"])
-        if let password = map.pair("password") {
-            log.error(
-                at: password.keyNode,
-                path: map.path("password"),
-                "a password is never written in the config; put it in a file only sortgate can read "
-                    + "and name that file with password_file"
-            )
-        }
+        refuseWrittenPassword(map)
         let host = map.required("host", "the broker's host name or IP address") {
             $0.text($1, expected: "a host name or IP address", log: log)
         }

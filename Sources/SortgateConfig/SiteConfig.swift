@@ -38,6 +38,8 @@ public struct SiteConfig: Sendable, Hashable {
     public var ring: EventRing.Configuration
     /// `ring.path` as configured (resolved); see `ringFilePath` for the file actually used.
     public var ringFile: String?
+    /// The central PostgreSQL this gateway ships its facts to; nil when it ships nowhere.
+    public var central: CentralConfig?
 
     public init(
         file: String,
@@ -56,8 +58,10 @@ public struct SiteConfig: Sendable, Hashable {
         http: HTTPConfig? = nil,
         transport: TransportConfig = TransportConfig(),
         ring: EventRing.Configuration = SiteConfig.defaultRing,
-        ringFile: String? = nil
+        ringFile: String? = nil,
+        central: CentralConfig? = nil
     ) {
+        self.central = central
         self.transport = transport
         self.file = file
         self.site = site
@@ -90,8 +94,9 @@ public struct SiteConfig: Sendable, Hashable {
 public enum DatabaseLocation: Sendable, Hashable {
     /// An SQLite file; the path is resolved against the config file's folder.
     case sqlite(path: String)
-    /// A PostgreSQL server, as a `postgres://user@host:port/db` URL.
-    case postgres(url: String)
+    /// A hub's PostgreSQL (the central database several gateways ship to): read by the reading
+    /// commands and loaded by `replay`; `sortgate run` needs SQLite and ships with `central`.
+    case postgres(PostgresConfig)
 }
 
 /// The MQTT protocol version spoken to a broker.

@@ -19,7 +19,8 @@ public import SortgateStore
 ///
 /// ## Order
 /// Services start in this order and stop in reverse: the pipeline (the ring's consumer), alert
-/// delivery, the extra services, the MQTT sources, the Modbus poller, the status reporter. So on
+/// delivery, the central shipper (with `central` in the config), the extra services, the MQTT
+/// sources, the Modbus poller, the status reporter. So on
 /// SIGTERM the sources stop first, then the pipeline drains the ring and writes the last batch,
 /// then exits. Alert delivery stops before the final flush: that loses nothing, since every
 /// alert's outbox rows are written with its batch and stay until acknowledged; the next run
@@ -97,6 +98,8 @@ public final class Gateway: Service, Sendable {
     public let pipeline: PipelineService
     public let sources: DeviceSources
     public let alertDelivery: AlertDeliveryService?
+    /// Ships what SQLite commits to the central PostgreSQL; nil without `central` in the config.
+    public let shipper: CentralShipper?
     private let group: ServiceGroup
     private let logger: Logger
     private let stopTimeout: Duration
@@ -146,13 +149,15 @@ public final class Gateway: Service, Sendable {
         } catch {
             throw SetupError(kind: .config, description: "\(error)")
         }
+        shipper = try Self.makeShipper(config, store: store, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: pipeline)]
         if let alertDelivery { services.append(.init(service: alertDelivery)) }
+        if let shipper { services.append(.init(service: shipper)) }
         services += options.services
         services += sources.services
         if let interval = options.statusInterval ?? config.statusInterval {
-            let line: @Sendable () -> String = { [pipeline, sources, ring] in
-                Self.statusLine(pipeline: pipeline, sources: sources, ring: ring)
+            let line: @Sendable () -> String = { [pipeline, sources, ring, shipper] in
+                Self.statusLine(pipeline: pipeline, sources: sources, ring: ring, shipper: shipper)
             }
             services.append(.init(service: StatusReporter(interval: interval, logger: logger, line: line)))
         }
@@ -183,7 +188,7 @@ public final class Gateway: Service, Sendable {
 
     /// One line saying how the gateway is doing (the periodic status line and the last log line).
     public var statusLine: String {
-        Self.statusLine(pipeline: pipeline, sources: sources, ring: ring)
+        Self.statusLine(pipeline: pipeline, sources: sources, ring: ring, shipper: shipper)
     }
 
     /// True when every broker is connected and has granted every subscription.
@@ -203,16 +208,36 @@ public final class Gateway: Service, Sendable {
                     zoneNames: config.zones.map(\.name),
                     sourceNames: config.devices.map(\.id),
                     quarantineLimit: config.quarantineLimit,
-                    alertRoutes: deliveringAlerts ? AlertDeliveryService.routeNames(config.alerts) : []
+                    alertRoutes: deliveringAlerts ? AlertDeliveryService.routeNames(config.alerts) : [],
+                    shipsToCentral: config.central != nil
                 )
             } catch {
                 throw SetupError(kind: .storage, description: "\(error)")
             }
-        case .postgres(let url):
+        case .postgres(let server):
             throw SetupError(
                 kind: .config,
-                description: "database '\(url)': PostgreSQL is not supported by this build; use `sqlite: PATH`"
+                description: "database '\(server.url)' is a hub's PostgreSQL: the reading commands and `replay` "
+                    + "use it, but a gateway keeps its facts in SQLite (it must work offline) and ships them there "
+                    + "with `central: {postgres: URL}`; give database: {sqlite: PATH}"
             )
+        }
+    }
+
+    /// The shipper of `config.central`, or nil when the config ships nowhere.
+    static func makeShipper(_ config: SiteConfig, store: SQLiteStore, logger: Logger) throws(SetupError)
+        -> CentralShipper?
+    {
+        guard let central = config.central else { return nil }
+        do {
+            return CentralShipper(
+                store: store,
+                central: try CentralStore(server: central.server, logger: logger),
+                configuration: CentralShipper.Configuration(site: config.site, central: central),
+                logger: logger
+            )
+        } catch {
+            throw SetupError(kind: .config, description: "\(error)")
         }
     }
 
@@ -242,7 +267,12 @@ public final class Gateway: Service, Sendable {
         }
     }
 
-    static func statusLine(pipeline: PipelineService, sources: DeviceSources, ring: EventRing) -> String {
+    static func statusLine(
+        pipeline: PipelineService,
+        sources: DeviceSources,
+        ring: EventRing,
+        shipper: CentralShipper?
+    ) -> String {
         let status = pipeline.status
         let brokers = sources.brokersConnected
         let reconnects = sources.mqtt.reduce(0) { $0 + $1.reconnects }
@@ -261,5 +291,11 @@ public final class Gateway: Service, Sendable {
             + (status.recorded > 0 ? ", recorded \(status.recorded)" : "")
             + (status.refusedReads > 0
                 ? ", refused reads \(status.refusedReads) (tracker full: raise dedup.max_tags)" : "")
+            + (shipper.map { shipper in
+                let central = shipper.status
+                return ", central backlog \(central.backlog.batches) batches (\(central.backlog.rows) rows, "
+                    + "oldest \(central.backlog.age.components.seconds) s), shipped \(central.shippedRows) rows"
+                    + (central.lastError == nil ? "" : " (failing: \(central.lastError!.kind.rawValue))")
+            } ?? "")
     }
 }

@@ -169,6 +169,9 @@ extension SQLiteStore {
                     """
             )
         }
+        migrator.registerMigration("v9-central-outbox") { db in
+            try db.execute(sql: SQLiteStore.centralOutboxSchema)
+        }
         return migrator
     }
 }

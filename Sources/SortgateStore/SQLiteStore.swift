@@ -30,9 +30,11 @@ public final class SQLiteStore: FactSink {
 
     /// Zone names by `ZoneID.index`; empty for a read-only store, which never maps zone ids.
     let zoneNames: [String]
-    private let sourceNames: [String]
+    let sourceNames: [String]
     /// The alert routes (`mqtt`, `webhook`) that get an outbox row per alert transition.
     public let alertRoutes: [String]
+    /// Every batch also records what it changed in `central_outbox`, for the central shipper.
+    public let shipsToCentral: Bool
     /// The writer connection's page cache; a bound on memory, used only as pages are touched.
     static let writerCacheKiB = 32 * 1024
 
@@ -54,7 +56,8 @@ public final class SQLiteStore: FactSink {
         zoneNames: [String],
         sourceNames: [String] = [],
         quarantineLimit: Int = 10_000,
-        alertRoutes: [String] = []
+        alertRoutes: [String] = [],
+        shipsToCentral: Bool = false
     ) throws(SQLiteStoreError) {
         guard quarantineLimit >= 0 else {
             throw SQLiteStoreError(
@@ -100,6 +103,7 @@ public final class SQLiteStore: FactSink {
         self.zoneNames = zoneNames
         self.sourceNames = sourceNames
         self.alertRoutes = alertRoutes
+        self.shipsToCentral = shipsToCentral
         self.quarantineLimit = quarantineLimit
         self.writer = pool
         self.reader = pool
@@ -114,6 +118,7 @@ public final class SQLiteStore: FactSink {
         self.zoneNames = []
         self.sourceNames = []
         self.alertRoutes = []
+        self.shipsToCentral = false
         self.quarantineLimit = 0
         self.writer = nil
         self.reader = reader
@@ -175,6 +180,9 @@ public final class SQLiteStore: FactSink {
                 try self.upsertAlerts(batch.alerts, db)
                 try self.upsertMinutes(batch.minutes, db)
                 try self.upsertTransport(batch.transport, db)
+                if self.shipsToCentral && !batch.isEmpty {
+                    try self.recordCentralBatch(batch, db)
+                }
                 if !batch.quarantine.isEmpty {
                     try Self.insertQuarantine(batch.quarantine, db)
                     try Self.trimQuarantine(db, keeping: self.quarantineLimit)

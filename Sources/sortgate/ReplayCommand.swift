@@ -47,7 +47,11 @@ struct ReplayCommand: AsyncParsableCommand {
     func run() async throws {
         _ = logging.bootstrap()
         let site = try loadConfigOrExit(config)
-        let store = try openStore(site)
+        // Into a hub's PostgreSQL, the replay commits to a staging SQLite file and ships it as a
+        // gateway would: one write path and one shipping path, whichever the database.
+        let staging = try ReplayStaging(site)
+        defer { staging.remove() }
+        let store = try openStore(staging.site)
         let topology = SiteTopology(config: site)
         // SQLite commits on its own thread while the next batch is derived; a database that keeps
         // failing for 10 s ends the replay with the error.
@@ -77,6 +81,37 @@ struct ReplayCommand: AsyncParsableCommand {
         case .text: print(summary.text)
         case .json: print(summary.json)
         }
+        if let server = centralServer(of: site) {
+            let rows = try await shipToCentral(store, site: staging.site, server: server)
+            if format == .text { print("shipped \(rows) rows to \(server.serverName) as site '\(site.site)'") }
+        }
+    }
+}
+
+/// Where a replay commits: the config's SQLite file, or for a hub config a staging SQLite file
+/// in a temporary folder, shipped to the hub's PostgreSQL afterwards and then removed.
+struct ReplayStaging {
+    /// The config to open the store with (the staging file's, for a hub).
+    let site: SiteConfig
+    private let folder: URL?
+
+    init(_ site: SiteConfig) throws {
+        guard case .postgres(let server) = site.database else {
+            self.site = site
+            folder = nil
+            return
+        }
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("sortgate-replay-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
+        var staged = site
+        staged.database = .sqlite(path: folder.appendingPathComponent("staging.sqlite").path)
+        staged.central = CentralConfig(server: server)
+        self.site = staged
+        self.folder = folder
+    }
+
+    func remove() {
+        if let folder { try? FileManager.default.removeItem(at: folder) }
     }
 }
 

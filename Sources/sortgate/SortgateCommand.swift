@@ -10,7 +10,7 @@ struct SortgateCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ReplayCommand.self, RecordCommand.self, CheckConfigCommand.self, InventoryCommand.self,
             ReadingsCommand.self, AlertsCommand.self, MKTCommand.self, ContainerCommand.self, TransportCommand.self,
-            ManifestCommand.self, ExportCommand.self,
+            ManifestCommand.self, ExportCommand.self, CentralCommand.self,
         ]
     )
 }

@@ -295,12 +295,12 @@ struct SiteConfigLoadingTests {
         #expect(config.http == HTTPConfig(bind: "localhost", port: 8080, tokenFile: nil))
     }
 
-    @Test("what sortgate run cannot do is refused by check-config: PostgreSQL as the site database, unreadable files")
+    @Test("unreadable files are refused by check-config, since sortgate run would stop on them")
     func refusedBeforeRun() throws {
         let problems = try ConfigFixtures.problems(
             """
             site: test
-            database: {postgres: "postgres://sortgate@db:5432/sortgate"}
+            database: {postgres: "postgres://sortgate@db:5432/sortgate", password_file: gone.pw}
             zones: {dock-in-1: {type: dock-in}}
             brokers: {site: {host: 127.0.0.1, username: gw, password_file: missing.pw}}
             devices: []
@@ -308,9 +308,117 @@ struct SiteConfigLoadingTests {
         )
         #expect(
             problems == [
-                "site.yaml:2:22: database.postgres: PostgreSQL as the site database is not supported by this build; "
-                    + "use sqlite: PATH",
+                "site.yaml:2:77: database.password_file: cannot read 'gone.pw': No such file or directory",
                 "site.yaml:4:64: brokers.site.password_file: cannot read 'missing.pw': No such file or directory",
+            ]
+        )
+    }
+
+    @Test("a hub config: database postgres with its password file and TLS, for the reading commands and replay")
+    func hubDatabase() throws {
+        let yaml = """
+            site: hub
+            database:
+              postgres: postgres://reader@central.example:6432/operations
+              password_file: hub.pw
+              tls: {ca: ca.pem}
+            zones: {dock-in-1: {type: dock-in}}
+            devices: []
+            """
+        let config = try ConfigFixtures.withFolder(["site.yaml": yaml, "hub.pw": "secret\n", "ca.pem": "-"]) { folder in
+            (try SiteConfig.load(path: folder + "/site.yaml"), folder)
+        }
+        guard case .postgres(let server) = config.0.database else {
+            Issue.record("expected a postgres database, got \(config.0.database)")
+            return
+        }
+        #expect(server.host == "central.example")
+        #expect(server.port == 6432)
+        #expect(server.user == "reader")
+        #expect(server.database == "operations")
+        #expect(server.passwordFile == config.1 + "/hub.pw")
+        #expect(server.tls?.ca == config.1 + "/ca.pem")
+        #expect(server.serverName == "central.example:6432/operations")
+        #expect(config.0.central == nil)
+    }
+
+    @Test("central: the server, the backlog bound and the batch size, with their defaults")
+    func centralSection() throws {
+        let yaml = """
+            site: line-2
+            database: {sqlite: sortgate.sqlite}
+            zones: {dock-in-1: {type: dock-in}}
+            devices: []
+            central:
+              postgres: postgresql://gw-line-2@10.0.0.5/central
+              password_file: central.pw
+              max_backlog: {rows: 2000000, age: 2d}
+              batch_rows: 20000
+            """
+        let config = try ConfigFixtures.withFolder(["site.yaml": yaml, "central.pw": "secret\n"]) { folder in
+            try SiteConfig.load(path: folder + "/site.yaml")
+        }
+        let central = try #require(config.central)
+        #expect(central.server.host == "10.0.0.5")
+        #expect(central.server.port == 5432)
+        #expect(central.server.user == "gw-line-2")
+        #expect(central.server.database == "central")
+        #expect(central.server.tls == nil)
+        #expect(central.maxBacklogRows == 2_000_000)
+        #expect(central.maxBacklogAge == .seconds(2 * 86_400))
+        #expect(central.batchRows == 20_000)
+        #expect(central.interval == CentralConfig.defaultInterval)
+
+        let defaults = try ConfigFixtures.withFolder([
+            "site.yaml": "site: s\ndatabase: {sqlite: s.sqlite}\nzones: {d: {type: dock-in}}\ndevices: []\ncentral: {postgres: postgres://gw@db}\n"
+        ]) { folder in try SiteConfig.load(path: folder + "/site.yaml") }
+        #expect(defaults.central?.server.database == "gw")
+        #expect(defaults.central?.maxBacklogRows == CentralConfig.defaultMaxBacklogRows)
+        #expect(defaults.central?.maxBacklogAge == CentralConfig.defaultMaxBacklogAge)
+        #expect(defaults.central?.batchRows == CentralConfig.defaultBatchRows)
+    }
+
+    @Test("central and hub database problems name file:line:column")
+    func centralProblems() throws {
+        let problems = try ConfigFixtures.problems(
+            """
+            site: test
+            database: {postgres: "postgres://hub@db/hub"}
+            zones: {dock-in-1: {type: dock-in}}
+            devices: []
+            central:
+              postgres: postgres://gw:secret@db/central
+              password: hunter2
+              max_backlog: {rows: 10, age: soon}
+              batch_rows: 5
+            """
+        )
+        #expect(
+            problems == [
+                "site.yaml:5:1: central: central ships a gateway's SQLite facts to PostgreSQL; this config's database "
+                    + "is already PostgreSQL (a hub config): remove central, or give database: {sqlite: PATH}",
+                "site.yaml:6:13: central.postgres: a password is never written in the config; put it in a file only "
+                    + "sortgate can read and name that file with password_file, got \"postgres://gw:secret@db/central\"",
+                "site.yaml:7:3: central.password: a password is never written in the config; put it in a file only "
+                    + "sortgate can read and name that file with password_file",
+                "site.yaml:8:23: central.max_backlog.rows: expected a number of rows from 1000 to 10000000000, got 10",
+                "site.yaml:8:32: central.max_backlog.age: expected a duration such as 500ms, 30s, 5m, 2h or 1d, "
+                    + "got \"soon\"",
+                "site.yaml:9:15: central.batch_rows: expected a number of rows from 100 to 1000000, got 5",
+            ]
+        )
+        let hub = try ConfigFixtures.problems(
+            """
+            site: test
+            database: {postgres: "mysql://gw@db/central"}
+            zones: {dock-in-1: {type: dock-in}}
+            devices: []
+            """
+        )
+        #expect(
+            hub == [
+                "site.yaml:2:22: database.postgres: expected a URL such as postgres://sortgate@db:5432/sortgate, "
+                    + "got \"mysql://gw@db/central\""
             ]
         )
     }
@@ -477,7 +585,7 @@ struct SiteConfigErrorTests {
                 "site.yaml:7:3: unknown key 'absent_afer' in dedup; did you mean 'absent_after'?",
                 "site.yaml:8:1: unknown key 'colour' at the top level; known keys: site, database, profiles_path, "
                     + "max_payload, status_interval, quarantine_limit, brokers, zones, devices, dedup, cold_chain, "
-                    + "alerts, http, transport, ring",
+                    + "alerts, http, transport, ring, central",
             ]
         )
     }

@@ -1,0 +1,297 @@
+import Foundation
+public import Logging
+import NIOSSL
+public import PostgresNIO
+public import SortgateConfig
+
+/// The central PostgreSQL that many gateways ship to, and that a hub's reading commands read.
+///
+/// It owns a `PostgresClient`, which must run (`run()`, or as a service in the gateway's group)
+/// while the store is used. The schema is created and migrated by `migrate()` (`sortgate central
+/// migrate`, and every shipper at start); migrations run under an advisory lock, so gateways that
+/// start together do not race. `ship(_:site:databaseID:expecting:)` loads one cargo and moves that
+/// database's mark in one transaction: a crash on either side leaves both or neither.
+public final class CentralStore: Sendable {
+    public let server: PostgresConfig
+    public let client: PostgresClient
+    let logger: Logger
+
+    /// Builds the client; reads the password file now, so a missing one is reported at start.
+    public init(server: PostgresConfig, logger: Logger) throws(CentralStoreError) {
+        self.server = server
+        self.logger = logger
+        var password: String?
+        if let file = server.passwordFile {
+            do {
+                password = try String(contentsOfFile: file, encoding: .utf8)
+                    .trimmingCharacters(in: .newlines)
+            } catch {
+                throw CentralStoreError(
+                    kind: .passwordFile,
+                    server: server.serverName,
+                    message: "cannot read password_file '\(file)': \(error.localizedDescription)"
+                )
+            }
+        }
+        var configuration = PostgresClient.Configuration(
+            host: server.host,
+            port: server.port,
+            username: server.user,
+            password: password,
+            database: server.database,
+            tls: try Self.tls(server)
+        )
+        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.maximumConnections = 4
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    private static func tls(_ server: PostgresConfig) throws(CentralStoreError) -> PostgresClient.Configuration.TLS {
+        guard let files = server.tls else { return .disable }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(files.ca)
+        do {
+            if let cert = files.cert, let key = files.key {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            }
+        } catch {
+            throw CentralStoreError(
+                kind: .tls,
+                server: server.serverName,
+                message: "cannot load the client certificate or key: \(error)"
+            )
+        }
+        return .require(tls)
+    }
+
+    /// Runs the client until cancelled: the shipper runs it beside its loop.
+    public func runClient() async {
+        await client.run()
+    }
+
+    /// Runs the client until cancelled (for commands that use the store without a service group).
+    public func withRunningClient<T: Sendable>(_ body: @Sendable (CentralStore) async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { [client] in
+                await client.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await body(self)
+        }
+    }
+
+    // MARK: - Schema
+
+    /// Creates or upgrades the central schema; returns the migrations applied now.
+    @discardableResult
+    public func migrate() async throws(CentralStoreError) -> [String] {
+        try await attempt("migrating the schema") {
+            try await client.withTransaction(logger: logger) { connection in
+                // One migrator at a time, whatever the number of gateways starting.
+                try await connection.query(
+                    "SELECT pg_advisory_xact_lock(hashtext('sortgate central schema'))",
+                    logger: logger
+                )
+                try await connection.query(
+                    "CREATE TABLE IF NOT EXISTS central_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                    logger: logger
+                )
+                var applied: Set<String> = []
+                for try await name in try await connection.query("SELECT name FROM central_migrations", logger: logger)
+                    .decode(String.self)
+                {
+                    applied.insert(name)
+                }
+                var done: [String] = []
+                for migration in CentralSchema.migrations where !applied.contains(migration.name) {
+                    for statement in migration.statements {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query(
+                        "INSERT INTO central_migrations (name) VALUES (\(migration.name))",
+                        logger: logger
+                    )
+                    done.append(migration.name)
+                }
+                return done
+            }
+        }
+    }
+
+    // MARK: - Shipping
+
+    /// What the server has of `databaseID` of `site`; nil when nothing yet.
+    public func mark(site: String, databaseID: String) async throws(CentralStoreError) -> CentralMark? {
+        try await attempt("reading the shipped mark of site '\(site)'") {
+            let rows = try await client.query(
+                """
+                SELECT seq, movements_through, readings_through FROM central_sites
+                WHERE site = \(site) AND database_id = \(databaseID)
+                """,
+                logger: logger
+            )
+            for try await (seq, movements, readings) in rows.decode((Int64, Int64, Int64).self) {
+                return CentralMark(seq: seq, movementsThrough: movements, readingsThrough: readings)
+            }
+            return nil
+        }
+    }
+
+    /// Loads `cargo` and moves the mark of `databaseID` from `expected` to `cargo.mark`, in one
+    /// transaction. Throws `markMoved` (and changes nothing) when the mark is not `expected`.
+    public func ship(
+        _ cargo: CentralCargo,
+        site: String,
+        databaseID: String,
+        expecting expected: CentralMark?
+    ) async throws(CentralStoreError) {
+        let server = server.serverName
+        try await attempt("shipping \(cargo.rows) rows of \(cargo.batches) batch(es)") {
+            try await client.withTransaction(logger: logger) { connection in
+                var current: CentralMark?
+                for try await (seq, movements, readings) in try await connection.query(
+                    """
+                    SELECT seq, movements_through, readings_through FROM central_sites
+                    WHERE site = \(site) AND database_id = \(databaseID) FOR UPDATE
+                    """,
+                    logger: logger
+                ).decode((Int64, Int64, Int64).self) {
+                    current = CentralMark(seq: seq, movementsThrough: movements, readingsThrough: readings)
+                }
+                guard current == expected else {
+                    throw CentralStoreError(
+                        kind: .markMoved,
+                        server: server,
+                        message: "the shipped mark of site '\(site)' moved under this shipper (another gateway "
+                            + "ships the same database?): expected \(expected.map { "\($0.seq)" } ?? "none"), "
+                            + "found \(current.map { "\($0.seq)" } ?? "none")"
+                    )
+                }
+                for load in cargo.loads {
+                    if load.table == .transportAnomalies {
+                        // A journey's anomalies are its current ones: those it no longer has go.
+                        var binds = PostgresBindings()
+                        binds.append(site)
+                        binds.append(load.json)
+                        try await connection.query(
+                            PostgresQuery(
+                                unsafeSQL: """
+                                    DELETE FROM transport_anomalies WHERE site = $1 AND container IN
+                                        (SELECT container FROM json_to_recordset($2::json) AS x(container text))
+                                    """,
+                                binds: binds
+                            ),
+                            logger: logger
+                        )
+                    }
+                    var binds = PostgresBindings()
+                    binds.append(site)
+                    binds.append(load.json)
+                    try await connection.query(PostgresQuery(unsafeSQL: load.table.centralUpsert, binds: binds), logger: logger)
+                }
+                let mark = cargo.mark
+                try await connection.query(
+                    """
+                    INSERT INTO central_sites (site, database_id, seq, movements_through, readings_through, shipped_at)
+                    VALUES (\(site), \(databaseID), \(mark.seq), \(mark.movementsThrough), \(mark.readingsThrough), now())
+                    ON CONFLICT (site, database_id) DO UPDATE SET
+                        seq = excluded.seq, movements_through = excluded.movements_through,
+                        readings_through = excluded.readings_through, shipped_at = excluded.shipped_at
+                    """,
+                    logger: logger
+                )
+            }
+        }
+    }
+
+    // MARK: - Errors
+
+    /// Runs `body`, turning any failure into a `CentralStoreError` naming the server and the operation.
+    func attempt<T>(_ operation: String, _ body: () async throws -> T) async throws(CentralStoreError) -> T {
+        do {
+            return try await body()
+        } catch let error as CentralStoreError {
+            throw error
+        } catch {
+            throw CentralStoreError(describing: error, server: server, operation: operation)
+        }
+    }
+}
+
+extension CentralStoreError {
+    /// Classifies a postgres-nio error and words it for an operator: PSQLError hides its details
+    /// from `description` (they may hold data), so the server's message and the underlying network
+    /// or TLS error are taken out here.
+    init(describing error: any Error, server: PostgresConfig, operation: String) {
+        if let transaction = error as? PostgresTransactionError,
+            let cause = transaction.closureError ?? transaction.beginError ?? transaction.commitError
+        {
+            self.init(describing: cause, server: server, operation: operation)
+            return
+        }
+        guard let error = error as? PSQLError else {
+            self.init(kind: .connection, server: server.serverName, message: "\(operation) failed: \(error)")
+            return
+        }
+        if let info = error.serverInfo {
+            let state = info[.sqlState] ?? ""
+            let message = info[.message] ?? "error \(state)"
+            // 28xxx: invalid authorization (28P01 wrong password, 28000 no pg_hba entry).
+            let kind: Kind = state.hasPrefix("28") ? .authentication : .server
+            let hint =
+                kind == .authentication
+                ? "; check the user in the URL and password_file" : ""
+            self.init(kind: kind, server: server.serverName, message: "\(operation) failed: \(message)\(hint)")
+            return
+        }
+        let underlying = error.underlying.map { "\($0)" } ?? "\(error.code)"
+        let tls =
+            error.code == .sslUnsupported || error.code == .failedToAddSSLHandler
+            || error.underlying is NIOSSLError || underlying.contains("SSL") || underlying.contains("certificate")
+        if tls {
+            self.init(
+                kind: .tls,
+                server: server.serverName,
+                message: "\(operation) failed: TLS: \(underlying)\(server.tls.map { "; check tls.ca '\($0.ca)'" } ?? "")"
+            )
+        } else {
+            self.init(kind: .connection, server: server.serverName, message: "\(operation) failed: \(underlying)")
+        }
+    }
+}
+
+extension CentralStore {
+    /// Every central row of `table` in its shipped columns (those of `site` only, when given), in no
+    /// particular order (to compare with a site's SQLite).
+    public func shippedColumns(of table: CentralTable, site: String? = nil) async throws(CentralStoreError)
+        -> [[CentralValue]]
+    {
+        try await attempt("reading \(table.rawValue)") {
+            var binds = PostgresBindings()
+            binds.append(site)
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT \(table.columnList) FROM \(table.rawValue) WHERE $1::text IS NULL OR site = $1",
+                    binds: binds
+                ),
+                logger: logger
+            )
+            var result: [[CentralValue]] = []
+            for try await row in rows {
+                let cells = Array(row)
+                result.append(
+                    try zip(cells, table.columns).map { cell, column in
+                        switch column.type {
+                        case "double precision": try cell.decode(Double?.self).map(CentralValue.real) ?? .null
+                        case "bigint": try cell.decode(Int64?.self).map(CentralValue.integer) ?? .null
+                        default: try cell.decode(String?.self).map(CentralValue.text) ?? .null
+                        }
+                    }
+                )
+            }
+            return result
+        }
+    }
+}

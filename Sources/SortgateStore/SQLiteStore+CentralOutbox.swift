@@ -1,0 +1,262 @@
+import Foundation
+import GRDB
+import SortgateCore
+
+/// What the central PostgreSQL holds of one local database: the last batch shipped (its local
+/// sequence number) and the last movement and reading ids it covered. It is stored centrally, in
+/// the same transaction as the rows it covers, so it is exactly what arrived.
+public struct CentralMark: Sendable, Hashable {
+    public var seq: Int64
+    public var movementsThrough: Int64
+    public var readingsThrough: Int64
+
+    public init(seq: Int64, movementsThrough: Int64, readingsThrough: Int64) {
+        self.seq = seq
+        self.movementsThrough = movementsThrough
+        self.readingsThrough = readingsThrough
+    }
+}
+
+/// The rows of consecutive committed batches, read in one snapshot, ready to load centrally in one
+/// transaction: each table's rows as a JSON array of objects (what `json_to_recordset` reads).
+public struct CentralCargo: Sendable {
+    /// One table's rows.
+    public struct Load: Sendable {
+        public var table: CentralTable
+        public var json: String
+        public var rows: Int
+    }
+
+    /// The mark once this cargo is in.
+    public var mark: CentralMark
+    /// How many local batches it covers (0 for the first contact's history alone).
+    public var batches: Int
+    public var loads: [Load]
+    public var rows: Int { loads.reduce(0) { $0 + $1.rows } }
+}
+
+/// The unshipped part of the outbox, for the status line and the gauges.
+public struct CentralBacklog: Sendable, Hashable {
+    public var batches: Int
+    /// Rows still to ship (movements, readings, changed rows of the keyed tables).
+    public var rows: Int
+    /// How long ago the oldest unshipped batch committed; zero when there is none.
+    public var age: Duration
+
+    public init(batches: Int = 0, rows: Int = 0, age: Duration = .zero) {
+        self.batches = batches
+        self.rows = rows
+        self.age = age
+    }
+}
+
+extension SQLiteStore {
+    /// Migration v9: the outbox of batches to ship to the central PostgreSQL.
+    ///
+    /// Append-only tables (`movements`, `readings`) are not copied: a batch records the highest
+    /// row id each had after it committed, and shipping reads the id range. Tables updated in place
+    /// (`inventory`, `alerts`, `transport` and its anomalies, `shipments`, `reading_minutes`) get
+    /// the keys the batch changed, and shipping reads their current rows (a later state is never
+    /// older than the one it replaces). `seq` is AUTOINCREMENT so that a pruned outbox never
+    /// hands out a number again; `central_state.database_id` tells this file's numbers from
+    /// those of another file the same site used before (a database deleted and started afresh).
+    static let centralOutboxSchema = """
+        CREATE TABLE central_outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            committed_at TEXT NOT NULL,
+            movements_through INTEGER NOT NULL,
+            readings_through INTEGER NOT NULL,
+            inventory TEXT NOT NULL,
+            alerts TEXT NOT NULL,
+            transport TEXT NOT NULL,
+            shipments TEXT NOT NULL,
+            minutes TEXT NOT NULL,
+            rows INTEGER NOT NULL
+        );
+        CREATE TABLE central_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            database_id TEXT NOT NULL,
+            readings_given_up_through INTEGER NOT NULL DEFAULT 0,
+            readings_given_up INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO central_state (id, database_id) VALUES (1, lower(hex(randomblob(16))));
+        """
+
+    /// Records what `batch` changed for the shipper, inside the batch's transaction.
+    func recordCentralBatch(_ batch: FactBatch, _ db: Database) throws {
+        let minutes = batch.minutes.lazy.filter { $0.sensor.index < self.sourceNames.count }.map {
+            $0.aggregate.minute.rfc3339 + "\t" + self.sourceNames[$0.sensor.index]
+        }
+        let shipments = Set(batch.transport.compactMap { $0.manifest?.shipment })
+        let rows =
+            batch.movements.count + batch.readings.count + batch.inventory.count + batch.alerts.count
+            + batch.minutes.count + batch.transport.count * 2 + shipments.count
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO central_outbox (committed_at, movements_through, readings_through, inventory, alerts,
+                                            transport, shipments, minutes, rows)
+                VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                        (SELECT coalesce(max(id), 0) FROM movements), (SELECT coalesce(max(id), 0) FROM readings),
+                        ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            batch.inventory.map(\.epc.hex).joined(separator: ","),
+            batch.alerts.map(\.event.id.fingerprintHex).joined(separator: ","),
+            batch.transport.map(\.container.hex).joined(separator: ","),
+            shipments.joined(separator: "\n"),
+            minutes.joined(separator: "\n"),
+            rows,
+        ])
+    }
+
+    /// This database's identity towards the central PostgreSQL (its marks are kept per identity).
+    public func centralDatabaseID() throws(SQLiteStoreError) -> String {
+        try attempt("reading the central shipping state") {
+            try reader.read { db in
+                try String.fetchOne(db, sql: "SELECT database_id FROM central_state WHERE id = 1") ?? ""
+            }
+        }
+    }
+
+    /// The next batches after `mark`, up to about `maxRows` rows (at least one batch), read in one
+    /// snapshot; nil when there is nothing to ship. With no mark (the central server has nothing of
+    /// this database yet) the cargo also carries the current rows of every keyed table and every
+    /// movement and reading so far, so that history from before shipping was configured arrives too.
+    public func centralCargo(after mark: CentralMark?, maxRows: Int) throws(SQLiteStoreError) -> CentralCargo? {
+        try attempt("reading the batches to ship") {
+            try reader.read { db in try CentralCargoReader(db: db, mark: mark, maxRows: maxRows).read() }
+        }
+    }
+
+    /// Forgets the outbox rows the central server has (`seq <= mark.seq`).
+    public func pruneCentralOutbox(through seq: Int64) throws(SQLiteStoreError) {
+        guard let writer else {
+            throw SQLiteStoreError(kind: .readOnly, path: path, message: "opened read-only; cannot prune the outbox")
+        }
+        try attempt("pruning the central outbox") {
+            try writer.write { db in
+                try db.execute(sql: "DELETE FROM central_outbox WHERE seq <= ?", arguments: [seq])
+            }
+        }
+    }
+
+    /// The batches after `seq` not yet shipped.
+    public func centralBacklog(after seq: Int64) throws(SQLiteStoreError) -> CentralBacklog {
+        try attempt("measuring the central backlog") {
+            try reader.read { db in
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) AS batches, coalesce(sum(rows), 0) AS rows,
+                               coalesce((julianday('now') - julianday(min(committed_at))) * 86400000, 0) AS age_ms
+                        FROM central_outbox WHERE seq > ?
+                        """,
+                    arguments: [seq]
+                )
+                guard let row else { return CentralBacklog() }
+                let ageMilliseconds: Double = row["age_ms"]
+                return CentralBacklog(
+                    batches: row["batches"],
+                    rows: row["rows"],
+                    age: .milliseconds(Int64(max(0, ageMilliseconds)))
+                )
+            }
+        }
+    }
+
+    /// Readings given up so far (never to be shipped), and through which reading id.
+    public func centralReadingsGivenUp() throws(SQLiteStoreError) -> (count: Int, through: Int64) {
+        try attempt("reading the central shipping state") {
+            try reader.read { db in
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT readings_given_up, readings_given_up_through FROM central_state WHERE id = 1"
+                )
+                return (row?["readings_given_up"] ?? 0, row?["readings_given_up_through"] ?? 0)
+            }
+        }
+    }
+
+    /// Keeps the backlog after `seq` within `maxRows` rows and `maxAge`: the raw readings of the
+    /// oldest batches are given up (they stay in this database, they are only never shipped) until
+    /// it fits. Facts, alerts and journeys are never given up. Returns how many readings were.
+    public func boundCentralBacklog(after seq: Int64, maxRows: Int, maxAge: Duration?) throws(SQLiteStoreError) -> Int
+    {
+        guard let writer else {
+            throw SQLiteStoreError(kind: .readOnly, path: path, message: "opened read-only; cannot bound the backlog")
+        }
+        let maxAgeMilliseconds = maxAge.map { Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15 }
+        return try attempt("bounding the central backlog") {
+            try writer.write { db in
+                let state = try Row.fetchOne(
+                    db,
+                    sql: "SELECT readings_given_up_through FROM central_state WHERE id = 1"
+                )
+                var givenUpThrough: Int64 = state?["readings_given_up_through"] ?? 0
+                var total: Int = try Int.fetchOne(
+                    db,
+                    sql: "SELECT coalesce(sum(rows), 0) FROM central_outbox WHERE seq > ?",
+                    arguments: [seq]
+                ) ?? 0
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT seq, readings_through, rows,
+                               (julianday('now') - julianday(committed_at)) * 86400000 AS age_ms
+                        FROM central_outbox WHERE seq > ? ORDER BY seq
+                        """,
+                    arguments: [seq]
+                )
+                var givenUp = 0
+                let update = try db.cachedStatement(sql: "UPDATE central_outbox SET rows = rows - ? WHERE seq = ?")
+                for row in rows {
+                    let age: Double = row["age_ms"]
+                    guard total > maxRows || maxAgeMilliseconds.map({ age > $0 }) == true else { break }
+                    let through: Int64 = row["readings_through"]
+                    let readings = Int(max(0, through - givenUpThrough))
+                    givenUpThrough = max(givenUpThrough, through)
+                    guard readings > 0 else { continue }
+                    let batchRows: Int = row["rows"]
+                    let dropped = min(readings, batchRows)
+                    try update.execute(arguments: [dropped, row["seq"] as Int64])
+                    total -= dropped
+                    givenUp += readings
+                }
+                if givenUp > 0 {
+                    try db.execute(
+                        sql: """
+                            UPDATE central_state SET readings_given_up_through = ?,
+                                                     readings_given_up = readings_given_up + ?
+                            WHERE id = 1
+                            """,
+                        arguments: [givenUpThrough, givenUp]
+                    )
+                }
+                return givenUp
+            }
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// Every row of `table` in its shipped columns, in no particular order (to compare with the
+    /// central copy).
+    public func shippedColumns(of table: CentralTable) throws(SQLiteStoreError) -> [[CentralValue]] {
+        try attempt("reading \(table.rawValue)") {
+            try reader.read { db in
+                try Row.fetchAll(db, sql: "SELECT \(table.columnList) FROM \(table.rawValue)").map { row in
+                    (0..<row.count).map { index in
+                        switch (row[index] as DatabaseValue).storage {
+                        case .null: .null
+                        case .int64(let value):
+                            table.columns[index].type == "double precision" ? .real(Double(value)) : .integer(value)
+                        case .double(let value): .real(value)
+                        case .string(let value): .text(value)
+                        case .blob(let data): .text(String(decoding: data, as: UTF8.self))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
