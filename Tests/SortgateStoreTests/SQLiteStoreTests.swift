@@ -74,7 +74,7 @@ struct SQLiteStoreTests {
         )
     }
 
-    @Test("the migrations create exactly the fourteen tables, the view, their columns and indexes, in WAL mode")
+    @Test("the migrations create exactly the sixteen tables, the view, their columns and indexes, in WAL mode")
     func schema() throws {
         try withDatabasePath { path in
             _ = try SQLiteStore(path: path, zoneNames: zones)
@@ -84,9 +84,9 @@ struct SQLiteStoreTests {
             ).map { $0["name"] as String }
             #expect(
                 tables == [
-                    "alert_outbox", "alerts", "grdb_migrations", "inventory", "manifest_containers",
-                    "manifest_generation", "manifest_items", "movements", "quarantine", "reading_minutes", "readings",
-                    "ring_state", "shipments", "transport", "transport_anomalies",
+                    "alert_outbox", "alerts", "central_outbox", "central_state", "grdb_migrations", "inventory",
+                    "manifest_containers", "manifest_generation", "manifest_items", "movements", "quarantine",
+                    "reading_minutes", "readings", "ring_state", "shipments", "transport", "transport_anomalies",
                 ]
             )
 
@@ -162,7 +162,7 @@ struct SQLiteStoreTests {
                 migrations == [
                     "v1-inventory-movements-quarantine", "v2-readings", "v3-alerts", "v4-alert-outbox",
                     "v5-reading-minutes", "v6-container-readings-view", "v7-transport-shipments-manifests",
-                    "v8-ring-position",
+                    "v8-ring-position", "v9-central-outbox",
                 ]
             )
             #expect(try rawRows(path, "PRAGMA journal_mode").map { $0[0] as String } == ["wal"])
@@ -475,9 +475,10 @@ struct SQLiteStoreTests {
             // sqlite_sequence is SQLite's own, for the outbox's AUTOINCREMENT.
             #expect(
                 tables == [
-                    "alert_outbox", "alerts", "grdb_migrations", "inventory", "manifest_containers",
-                    "manifest_generation", "manifest_items", "movements", "quarantine", "reading_minutes", "readings",
-                    "ring_state", "shipments", "sqlite_sequence", "transport", "transport_anomalies",
+                    "alert_outbox", "alerts", "central_outbox", "central_state", "grdb_migrations", "inventory",
+                    "manifest_containers", "manifest_generation", "manifest_items", "movements", "quarantine",
+                    "reading_minutes", "readings", "ring_state", "shipments", "sqlite_sequence", "transport",
+                    "transport_anomalies",
                 ]
             )
         }
