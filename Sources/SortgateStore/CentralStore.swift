@@ -15,6 +15,9 @@ public final class CentralStore: Sendable {
     public let server: PostgresConfig
     public let client: PostgresClient
     let logger: Logger
+    /// What a direct connection needs (see `connectionProblem()`).
+    private let password: String?
+    private let tlsConfiguration: TLSConfiguration?
 
     /// Builds the client; reads the password file now, so a missing one is reported at start.
     public init(server: PostgresConfig, logger: Logger) throws(CentralStoreError) {
@@ -33,21 +36,23 @@ public final class CentralStore: Sendable {
                 )
             }
         }
+        self.password = password
+        tlsConfiguration = try Self.tlsConfiguration(server)
         var configuration = PostgresClient.Configuration(
             host: server.host,
             port: server.port,
             username: server.user,
             password: password,
             database: server.database,
-            tls: try Self.tls(server)
+            tls: tlsConfiguration.map { .require($0) } ?? .disable
         )
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.maximumConnections = 4
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
-    private static func tls(_ server: PostgresConfig) throws(CentralStoreError) -> PostgresClient.Configuration.TLS {
-        guard let files = server.tls else { return .disable }
+    private static func tlsConfiguration(_ server: PostgresConfig) throws(CentralStoreError) -> TLSConfiguration? {
+        guard let files = server.tls else { return nil }
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .file(files.ca)
         do {
@@ -62,7 +67,40 @@ public final class CentralStore: Sendable {
                 message: "cannot load the client certificate or key: \(error)"
             )
         }
-        return .require(tls)
+        return tls
+    }
+
+    /// Why no connection can be had now: the error of one direct connection attempt, or nil when
+    /// it succeeds.
+    ///
+    /// The client's pool retries failed connections on its own, with backoff, and keeps the cause
+    /// to itself while a query waits for a connection; a refused password or an untrusted
+    /// certificate would only show as a query that never starts. A direct attempt says which.
+    public func connectionProblem() async -> CentralStoreError? {
+        var tls = PostgresConnection.Configuration.TLS.disable
+        if let tlsConfiguration {
+            do {
+                tls = .require(try NIOSSLContext(configuration: tlsConfiguration))
+            } catch {
+                return CentralStoreError(kind: .tls, server: server.serverName, message: "cannot load tls.ca: \(error)")
+            }
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: server.host,
+            port: server.port,
+            username: server.user,
+            password: password,
+            database: server.database,
+            tls: tls
+        )
+        configuration.options.connectTimeout = .seconds(5)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try? await connection.close()
+            return nil
+        } catch {
+            return CentralStoreError(describing: error, server: server, operation: "connecting")
+        }
     }
 
     /// Runs the client until cancelled: the shipper runs it beside its loop.

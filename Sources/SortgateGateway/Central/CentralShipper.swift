@@ -38,6 +38,9 @@ public final class CentralShipper: Service, Sendable {
         public var maxBacklogRows: Int
         public var maxBacklogAge: Duration?
         public var retry: Backoff.Bounds
+        /// The longest one shipping step may take (a cargo's transaction included) before the
+        /// connection is checked directly: a server that went away leaves queries waiting.
+        public var stepTimeout: Duration
 
         public init(
             site: String,
@@ -45,8 +48,10 @@ public final class CentralShipper: Service, Sendable {
             interval: Duration = CentralConfig.defaultInterval,
             maxBacklogRows: Int = CentralConfig.defaultMaxBacklogRows,
             maxBacklogAge: Duration? = CentralConfig.defaultMaxBacklogAge,
-            retry: Backoff.Bounds = Backoff.Bounds(minimum: .milliseconds(200), maximum: .seconds(30))
+            retry: Backoff.Bounds = Backoff.Bounds(minimum: .milliseconds(200), maximum: .seconds(30)),
+            stepTimeout: Duration = .seconds(15)
         ) {
+            self.stepTimeout = stepTimeout
             self.site = site
             self.batchRows = batchRows
             self.interval = interval
@@ -133,7 +138,12 @@ public final class CentralShipper: Service, Sendable {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let pause: Duration
             do {
-                let shipped = try await shipOnce()
+                // At start and after a failure, a direct attempt says at once why no connection can be had.
+                let markUnknown = state.withLock { $0.mark == nil }
+                if markUnknown, let problem = await central.connectionProblem() {
+                    throw problem
+                }
+                let shipped = try await shipWithin(configuration.stepTimeout)
                 if backoff.consecutiveFailures > 0 {
                     logger.info(
                         "central PostgreSQL \(central.server.serverName) reachable again; shipping the backlog",
@@ -174,6 +184,26 @@ public final class CentralShipper: Service, Sendable {
                 }
             }
         }
+    }
+
+    /// `shipOnce()`, cut short after `limit`: then the connection is checked directly, which says why.
+    private func shipWithin(_ limit: Duration) async throws -> Int? {
+        let outcome = try await withThrowingTaskGroup(of: Int??.self) { group in
+            group.addTask { .some(try await self.shipOnce()) }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return .none
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+        if let shipped = outcome { return shipped }
+        throw await central.connectionProblem()
+            ?? CentralStoreError(
+                kind: .connection,
+                server: central.server.serverName,
+                message: "a shipping step took longer than \(limit) though a connection can be made"
+            )
     }
 
     /// One step: migrates and reads the mark if needed, bounds the backlog, ships the next cargo.
