@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "SortgateModbusServer", targets: ["SortgateModbusServer"]),
         .library(name: "SortgateStore", targets: ["SortgateStore"]),
         .library(name: "SortgateLogging", targets: ["SortgateLogging"]),
+        // Real servers started for a test (PostgreSQL, mosquitto…), for the benchmarks too.
+        .library(name: "SortgateTestSupport", targets: ["SortgateTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -48,32 +48,7 @@ public struct AlertRecord: Codable, Sendable, Hashable {
 extension SQLiteStore {
     /// Alerts in order of confirmation; only those not cleared nor acknowledged when `activeOnly`.
     public func alerts(activeOnly: Bool = false) throws(SQLiteStoreError) -> [AlertRecord] {
-        let sql = """
-            SELECT id, kind, subject, sensor, zone, class, container, started_at, confirmed_at, cleared_at,
-                   peak_celsius, status, acknowledged_at
-            FROM alerts \(activeOnly ? "WHERE status = 'active'" : "") ORDER BY confirmed_at, id
-            """
-        return try attempt("reading the alerts") {
-            try reader.read { db in
-                try Row.fetchAll(db, sql: sql).map { row in
-                    AlertRecord(
-                        id: row["id"],
-                        kind: row["kind"],
-                        subject: row["subject"],
-                        sensor: row["sensor"],
-                        zone: row["zone"],
-                        class: row["class"],
-                        container: row["container"],
-                        startedAt: row["started_at"],
-                        confirmedAt: row["confirmed_at"],
-                        clearedAt: row["cleared_at"],
-                        peakCelsius: row["peak_celsius"],
-                        status: row["status"],
-                        acknowledgedAt: row["acknowledged_at"]
-                    )
-                }
-            }
-        }
+        try rows(FactQueries.alerts(activeOnly: activeOnly)).map(AlertRecord.init(row:))
     }
 
     /// Marks an alert acknowledged by an operator at `time`; false when there is no such alert.

@@ -333,3 +333,36 @@ extension CentralStore {
         }
     }
 }
+
+extension CentralStore: FactReader {
+    /// Runs `query` (SQL shared with SQLite, see `FactQuery`) on the hub's PostgreSQL.
+    public func fetch(_ query: FactQuery) async throws -> [FactRow] {
+        try await attempt(query.purpose) {
+            var binds = PostgresBindings()
+            for argument in query.arguments { binds.append(argument) }
+            var rows: [FactRow] = []
+            for try await row in try await client.query(PostgresQuery(unsafeSQL: query.postgresSQL, binds: binds), logger: logger) {
+                var values: [String: CentralValue] = [:]
+                for cell in row {
+                    values[cell.columnName] = try CentralValue(cell)
+                }
+                rows.append(FactRow(values))
+            }
+            return rows
+        }
+    }
+}
+
+extension CentralValue {
+    init(_ cell: PostgresCell) throws {
+        guard cell.bytes != nil else {
+            self = .null
+            return
+        }
+        switch cell.dataType {
+        case .int2, .int4, .int8: self = .integer(try cell.decode(Int64.self))
+        case .float4, .float8, .numeric: self = .real(try cell.decode(Double.self))
+        default: self = .text(try cell.decode(String.self))
+        }
+    }
+}

@@ -1,3 +1,5 @@
+import GRDB
+
 /// The tables a gateway ships to the central PostgreSQL, described once for both ends: which
 /// columns the SQLite rows are read with, which PostgreSQL types they are loaded as, and how a
 /// row already there is merged.
@@ -94,6 +96,18 @@ public enum CentralValue: Sendable, Hashable, CustomStringConvertible {
         case .text(let text): text
         case .real(let value): "\(value)"
         case .integer(let value): "\(value)"
+        }
+    }
+}
+
+extension CentralValue {
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let integer): self = .integer(integer)
+        case .double(let real): self = .real(real)
+        case .string(let text): self = .text(text)
+        case .blob(let data): self = .text(String(decoding: data, as: UTF8.self))
         }
     }
 }

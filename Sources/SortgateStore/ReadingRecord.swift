@@ -18,32 +18,12 @@ public struct ReadingRecord: Codable, Sendable, Hashable {
 extension SQLiteStore {
     /// Readings in time order; only those of `sensor` when given.
     public func readings(sensor: String? = nil) throws(SQLiteStoreError) -> [ReadingRecord] {
-        let select = "SELECT sensor, zone, at, celsius FROM readings"
-        return try attempt("reading the readings") {
-            try reader.read { db in
-                let rows = try Self.rows(db, select, where: "sensor", is: sensor, orderBy: "at, id")
-                return rows.map {
-                    ReadingRecord(sensor: $0["sensor"], zone: $0["zone"], at: $0["at"], celsius: $0["celsius"])
-                }
-            }
-        }
+        try rows(FactQueries.readings(sensor: sensor)).map(ReadingRecord.init(row:))
     }
 
     /// The latest reading of every sensor, ordered by sensor.
     public func latestReadings() throws(SQLiteStoreError) -> [ReadingRecord] {
-        try attempt("reading the latest readings") {
-            try reader.read { db in
-                try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT r.sensor, r.zone, r.at, r.celsius FROM readings r
-                        JOIN (SELECT sensor, max(at) AS at FROM readings GROUP BY sensor) latest
-                          ON r.sensor = latest.sensor AND r.at = latest.at
-                        ORDER BY r.sensor
-                        """
-                ).map { ReadingRecord(sensor: $0["sensor"], zone: $0["zone"], at: $0["at"], celsius: $0["celsius"]) }
-            }
-        }
+        try rows(FactQueries.latestReadings).map(ReadingRecord.init(row:))
     }
 
     /// The per-minute aggregates of `sensor` as "minute count min avg max" rows, in time order.

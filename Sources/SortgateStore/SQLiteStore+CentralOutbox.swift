@@ -246,13 +246,11 @@ extension SQLiteStore {
             try reader.read { db in
                 try Row.fetchAll(db, sql: "SELECT \(table.columnList) FROM \(table.rawValue)").map { row in
                     (0..<row.count).map { index in
-                        switch (row[index] as DatabaseValue).storage {
-                        case .null: .null
-                        case .int64(let value):
-                            table.columns[index].type == "double precision" ? .real(Double(value)) : .integer(value)
-                        case .double(let value): .real(value)
-                        case .string(let value): .text(value)
-                        case .blob(let data): .text(String(decoding: data, as: UTF8.self))
+                        // A REAL column may hold a whole number as an integer (SQLite's affinity).
+                        switch CentralValue(row[index] as DatabaseValue) {
+                        case .integer(let value) where table.columns[index].type == "double precision":
+                            .real(Double(value))
+                        case let value: value
                         }
                     }
                 }

@@ -243,97 +243,19 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore {
-    /// Journeys in container order; only those of `shipment` and/or with `status` when given.
+    /// Journeys in shipment then container order; only those of `shipment` and/or with `status` when given.
     public func transport(shipment: String? = nil, status: String? = nil) throws(SQLiteStoreError) -> [TransportRecord]
     {
-        try attempt("reading transport") {
-            try reader.read { db in
-                try Row.fetchAll(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT * FROM transport
-                            WHERE (?1 IS NULL OR shipment = ?1) AND (?2 IS NULL OR status = ?2)
-                            ORDER BY shipment, container
-                            """
-                    ),
-                    arguments: [shipment, status]
-                ).map { row in
-                    TransportRecord(
-                        container: row["container"],
-                        uri: row["uri"],
-                        shipment: row["shipment"],
-                        status: row["status"],
-                        zone: row["zone"],
-                        zoneSince: row["zone_since"],
-                        destination: row["destination"],
-                        receivedAt: row["received_at"],
-                        sortedAt: row["sorted_at"],
-                        sortedTo: row["sorted_to"],
-                        loadedAt: row["loaded_at"],
-                        departedAt: row["departed_at"],
-                        anomalies: row["anomalies"],
-                        minCelsius: row["min_celsius"],
-                        maxCelsius: row["max_celsius"],
-                        minutesOutOfRange: row["minutes_out_of_range"],
-                        items: row["items"]
-                    )
-                }
-            }
-        }
+        try rows(FactQueries.transport(shipment: shipment, status: status)).map(TransportRecord.init(row:))
     }
 
     /// Anomalies in time order; only those of the containers of `shipment` when given.
     public func transportAnomalies(shipment: String? = nil) throws(SQLiteStoreError) -> [TransportAnomalyRecord] {
-        try attempt("reading transport anomalies") {
-            try reader.read { db in
-                try Row.fetchAll(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT a.container, a.kind, a.at, a.zone, a.detail FROM transport_anomalies a
-                            LEFT JOIN transport t ON t.container = a.container
-                            WHERE ?1 IS NULL OR t.shipment = ?1
-                            ORDER BY a.at, a.container, a.kind
-                            """
-                    ),
-                    arguments: [shipment]
-                ).map { row in
-                    TransportAnomalyRecord(
-                        container: row["container"],
-                        kind: row["kind"],
-                        at: row["at"],
-                        zone: row["zone"],
-                        detail: row["detail"]
-                    )
-                }
-            }
-        }
+        try rows(FactQueries.transportAnomalies(shipment: shipment)).map(TransportAnomalyRecord.init(row:))
     }
 
     /// Shipments by id; only `shipment` when given.
     public func shipments(shipment: String? = nil) throws(SQLiteStoreError) -> [ShipmentRecord] {
-        try attempt("reading shipments") {
-            try reader.read { db in
-                try Row.fetchAll(
-                    db.cachedStatement(
-                        sql: "SELECT * FROM shipments WHERE ?1 IS NULL OR shipment = ?1 ORDER BY shipment"
-                    ),
-                    arguments: [shipment]
-                ).map { row in
-                    ShipmentRecord(
-                        shipment: row["shipment"],
-                        destination: row["destination"],
-                        temperatureClass: row["class"],
-                        expectedBy: row["expected_by"],
-                        containersExpected: row["containers_expected"],
-                        containersReceived: row["containers_received"],
-                        containersSorted: row["containers_sorted"],
-                        containersLoaded: row["containers_loaded"],
-                        containersDeparted: row["containers_departed"],
-                        anomalies: row["anomalies"],
-                        status: row["status"]
-                    )
-                }
-            }
-        }
+        try rows(FactQueries.shipments(shipment: shipment)).map(ShipmentRecord.init(row:))
     }
 }

@@ -7,7 +7,7 @@ import SortgateGateway
 import SortgateStore
 
 /// `sortgate alerts --config F [--active] [--format …]` and `sortgate alerts ack ID --config F`.
-struct AlertsCommand: ParsableCommand {
+struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
         abstract: "Cold-chain alerts: list them, or acknowledge one.",
@@ -16,7 +16,7 @@ struct AlertsCommand: ParsableCommand {
     )
 
     /// `sortgate alerts [list]`.
-    struct ListAlerts: ParsableCommand {
+    struct ListAlerts: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
             abstract: "List alerts in order of confirmation (the default)."
@@ -31,9 +31,9 @@ struct AlertsCommand: ParsableCommand {
         @Option(name: .long, help: "table, json or csv.")
         var format: ListingFormat = .table
 
-        func run() throws {
-            let store = try openDatabaseForReading(try loadConfigOrExit(config))
-            let rows = try query { try store.alerts(activeOnly: active) }
+        func run() async throws {
+            let site = try loadConfigOrExit(config)
+            let rows = try await withFactReader(site) { [active] in try await $0.alerts(activeOnly: active) }
             try printListing(
                 rows,
                 columns: [

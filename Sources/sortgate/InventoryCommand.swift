@@ -6,7 +6,7 @@ import SortgateGateway
 import SortgateStore
 
 /// `sortgate inventory --config F [--zone Z] [--format table|json|csv]`.
-struct InventoryCommand: ParsableCommand {
+struct InventoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inventory",
         abstract: "Show the current inventory: which tagged object is where, since when."
@@ -21,17 +21,16 @@ struct InventoryCommand: ParsableCommand {
     @Option(name: .long, help: "table, json or csv.")
     var format: ListingFormat = .table
 
-    func run() throws {
+    func run() async throws {
         let site = try loadConfigOrExit(config)
-        if let zone, !site.zones.contains(where: { $0.name == zone }) {
+        if let zone, !site.zones.isEmpty, !site.zones.contains(where: { $0.name == zone }) {
             printError(
                 "sortgate: no zone '\(zone)' in \(config); zones: "
                     + site.zones.map(\.name).joined(separator: ", ")
             )
             throw ExitCode(2)
         }
-        let store = try openDatabaseForReading(site)
-        let rows = try query { try store.inventory(zone: zone) }
+        let rows = try await withFactReader(site) { [zone] in try await $0.inventory(zone: zone) }
         let present = rows.filter { $0.status == "present" }.count
         try printListing(
             rows,

@@ -13,7 +13,10 @@ enum ListingFormat: String, ExpressibleByArgument, CaseIterable {
 /// Opens the configured database read-only for a listing command, or exits with the reason.
 func openDatabaseForReading(_ site: SiteConfig) throws -> SQLiteStore {
     guard case .sqlite(let path) = site.database else {
-        printError("sortgate: only SQLite databases are supported by this build")
+        printError(
+            "sortgate: this command reads a site's SQLite; on a hub's PostgreSQL use inventory, readings, alerts or "
+                + "transport"
+        )
         throw ExitCode(2)
     }
     do {
@@ -53,5 +56,26 @@ func printListing<Row: Encodable>(
     case .table:
         print(TextTable(header: columns, rows: rows.map(cells)).text)
         if let footer { print(footer) }
+    }
+}
+
+/// Runs `body` with the config's database as a `FactReader`: the site's SQLite file, read-only, or
+/// a hub's PostgreSQL (`database: {postgres: URL}`), its client running meanwhile. A failing
+/// query exits with its reason.
+func withFactReader<T: Sendable>(
+    _ site: SiteConfig,
+    _ body: @escaping @Sendable (any FactReader) async throws -> T
+) async throws -> T {
+    switch site.database {
+    case .sqlite:
+        let reader = SQLiteFactReader(try openDatabaseForReading(site))
+        do {
+            return try await body(reader)
+        } catch let error as SQLiteStoreError {
+            printError("sortgate: \(error)")
+            throw ExitCode(1)
+        }
+    case .postgres(let server):
+        return try await runCentral(try openCentral(server)) { try await body($0) }
     }
 }

@@ -6,7 +6,7 @@ import SortgateGateway
 import SortgateStore
 
 /// `sortgate readings --config F [--sensor S] [--latest] [--format table|json|csv]`.
-struct ReadingsCommand: ParsableCommand {
+struct ReadingsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "readings",
         abstract: "Show temperature readings (°C): a sensor's history, or the latest of every sensor."
@@ -24,14 +24,15 @@ struct ReadingsCommand: ParsableCommand {
     @Option(name: .long, help: "table, json or csv.")
     var format: ListingFormat = .table
 
-    func run() throws {
+    func run() async throws {
         let site = try loadConfigOrExit(config)
-        if let sensor, !site.devices.contains(where: { $0.id == sensor }) {
+        if let sensor, !site.devices.isEmpty, !site.devices.contains(where: { $0.id == sensor }) {
             printError("sortgate: no device '\(sensor)' in \(config)")
             throw ExitCode(2)
         }
-        let store = try openDatabaseForReading(site)
-        var rows = try query { latest ? try store.latestReadings() : try store.readings(sensor: sensor) }
+        var rows = try await withFactReader(site) { [latest, sensor] in
+            latest ? try await $0.latestReadings() : try await $0.readings(sensor: sensor)
+        }
         if latest, let sensor { rows = rows.filter { $0.sensor == sensor } }
         try printListing(
             rows,

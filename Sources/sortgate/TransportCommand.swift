@@ -6,7 +6,7 @@ import SortgateGateway
 import SortgateStore
 
 /// `sortgate transport --config F [--shipment S] [--status X] [--format table|json|csv]`.
-struct TransportCommand: ParsableCommand {
+struct TransportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transport",
         abstract: "Where each shipment and container is in its journey, and what is wrong with it.",
@@ -40,12 +40,17 @@ struct TransportCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let site = try loadConfigOrExit(config)
-        let store = try openDatabaseForReading(site)
-        let shipments = try query { try store.shipments(shipment: shipment) }
+        let (shipments, known, containers, allAnomalies) = try await withFactReader(site) { [shipment, status] in
+            (
+                try await $0.shipments(shipment: shipment),
+                try await $0.shipments().map(\.shipment),
+                try await $0.transport(shipment: shipment, status: status),
+                try await $0.transportAnomalies(shipment: shipment)
+            )
+        }
         if let shipment, shipments.isEmpty {
-            let known = try query { try store.shipments() }.map(\.shipment)
             let near = known.min { editDistance($0, shipment) < editDistance($1, shipment) }
             printError(
                 "sortgate: no shipment '\(shipment)' in the database"
@@ -53,8 +58,7 @@ struct TransportCommand: ParsableCommand {
             )
             throw ExitCode(1)
         }
-        let containers = try query { try store.transport(shipment: shipment, status: status) }
-        let anomalies = try query { try store.transportAnomalies(shipment: shipment) }.filter { anomaly in
+        let anomalies = allAnomalies.filter { anomaly in
             status == nil || containers.contains { $0.container == anomaly.container }
         }
         let columns = [

@@ -88,6 +88,81 @@ struct CentralShippingTests {
         }
     }
 
+    @Test("two gateways ship to one PostgreSQL: a container moving from one site to the other has one journey, and the hub's inventory shows it at the second")
+    func twoSites() async throws {
+        let postgres = try PostgresServer()
+        defer { postgres.remove() }
+        let folder = try TemporaryFolder()
+        // The same tags, two hours later at the second hub (the generator's seed picks the tags).
+        let later = folder.path("hub-b.jsonl")
+        let generator = URL(fileURLWithPath: RunCommandTests.executable).deletingLastPathComponent()
+            .appendingPathComponent("sortgate-capture-gen").path
+        try CommandRunner.runChecked(generator, ["--out", later, "--start", "2026-11-28T10:00:00Z"])
+
+        var siteA = try loadConfig("Config/demo.yaml", databaseIn: folder)
+        siteA.central = CentralConfig(server: try postgres.server())
+        var siteB = siteA
+        siteB.site = "hub-b"
+        let storeA = try Self.shippingStore(siteA, folder.path("a.sqlite"))
+        let storeB = try Self.shippingStore(siteB, folder.path("b.sqlite"))
+        _ = try await replay([Self.demoCapture], config: siteA, store: storeA)
+        _ = try await replay([later], config: siteB, store: storeB)
+        let shipperA = try CentralTestShipper(config: siteA, store: storeA)
+        try await shipperA.withRunningClient { try await $0.drain() }
+        let shipperB = try CentralTestShipper(config: siteB, store: storeB)
+        try await shipperB.withRunningClient { try await $0.drain() }
+
+        // Both histories are there; every tag and every container once, at the second hub.
+        let movements = try storeA.movements().count + storeB.movements().count
+        #expect(try postgres.psql("SELECT count(*) FROM movements") == "\(movements)\n")
+        let tags = try storeB.inventory()
+        #expect(try postgres.psql("SELECT site, count(*) FROM inventory GROUP BY site") == "hub-b\t\(tags.count)\n")
+        let journeysA = try storeA.transport()
+        let journeysB = try storeB.transport()
+        #expect(!journeysB.isEmpty)
+        #expect(try postgres.psql("SELECT count(*), count(DISTINCT container) FROM transport") == "\(journeysB.count)\t\(journeysB.count)\n")
+        let container = try #require(journeysB.first { journey in journeysA.contains { $0.container == journey.container } })
+        let first = try #require(journeysA.first { $0.container == container.container })
+        let central = try postgres.psql(
+            "SELECT site, status, zone, received_at FROM transport WHERE container = '\(container.container)'"
+        )
+        #expect(central == "hub-b\t\(container.status)\t\(container.zone ?? "")\t\(first.receivedAt ?? "")\n")
+        let history = try postgres.psql(
+            "SELECT DISTINCT site FROM movements WHERE epc = '\(container.container)' ORDER BY site"
+        )
+        #expect(history == "demo-sorting-center\nhub-b\n")
+
+        // The reading commands on the hub config: the second site's inventory rows, as on its SQLite.
+        let hub = try hubConfig(from: "Config/demo.yaml", postgres: postgres, in: folder)
+        let hubInventory = try CommandRunner.run(RunCommandTests.executable, ["inventory", "--config", hub, "--format", "csv"])
+        #expect(hubInventory.status == 0, "\(hubInventory.standardError)")
+        let siteBConfig = folder.path("b.yaml")
+        try String(contentsOfFile: hub, encoding: .utf8)
+            .replacingOccurrences(of: "  postgres: \(postgres.url())\n  password_file: \(postgres.passwordFile)", with: "  sqlite: \(folder.path("b.sqlite"))")
+            .write(toFile: siteBConfig, atomically: true, encoding: .utf8)
+        let localInventory = try CommandRunner.run(RunCommandTests.executable, ["inventory", "--config", siteBConfig, "--format", "csv"])
+        #expect(localInventory.status == 0, "\(localInventory.standardError)")
+        // first_seen is the earliest sighting anywhere, so only that column differs: at the first hub.
+        func withoutFirstSeen(_ csv: String) -> [String] {
+            csv.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).enumerated().filter { $0.offset != 5 }.map(\.element).joined(separator: ",") }
+        }
+        #expect(withoutFirstSeen(hubInventory.standardOutput) == withoutFirstSeen(localInventory.standardOutput))
+        #expect(hubInventory.standardOutput.split(whereSeparator: \.isNewline).count == tags.count + 1)
+        let hubTransport = try CommandRunner.run(RunCommandTests.executable, ["transport", "--config", hub, "--format", "csv"])
+        #expect(hubTransport.status == 0, "\(hubTransport.standardError)")
+        #expect(hubTransport.standardOutput.split(whereSeparator: \.isNewline).count == journeysB.count + 1)
+        #expect(hubTransport.standardOutput.contains("\(container.container),"))
+    }
+
+    static func shippingStore(_ config: SiteConfig, _ path: String) throws -> SQLiteStore {
+        try SQLiteStore(
+            path: path,
+            zoneNames: config.zones.map(\.name),
+            sourceNames: config.devices.map(\.id),
+            shipsToCentral: true
+        )
+    }
+
     /// The demo config with `database: {postgres: …}` (a hub config that still names the devices,
     /// so that `replay` can decode their captures).
     func hubConfig(from relativePath: String, postgres: PostgresServer, in folder: TemporaryFolder) throws -> String {
@@ -148,7 +223,7 @@ struct CentralTestShipper: Sendable {
     }
 
     /// Runs `body` with the central client running.
-    func withRunningClient(_ body: @escaping @Sendable (CentralShipper) async throws -> Void) async throws {
+    func withRunningClient<T: Sendable>(_ body: @escaping @Sendable (CentralShipper) async throws -> T) async throws -> T {
         try await central.withRunningClient { [shipper] _ in try await body(shipper) }
     }
 }

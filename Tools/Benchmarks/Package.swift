@@ -51,6 +51,22 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Central",
+            dependencies: [
+                "BenchmarkWorkloads",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SortgateConfig", package: "sortgate"),
+                .product(name: "SortgateGateway", package: "sortgate"),
+                .product(name: "SortgateIngest", package: "sortgate"),
+                .product(name: "SortgateStore", package: "sortgate"),
+                .product(name: "SortgateTestSupport", package: "sortgate"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Central",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // libmosquitto for the bare subscriber and the publisher of the live benchmark (C calls only).
         .systemLibrary(
             name: "CMosquittoBare",

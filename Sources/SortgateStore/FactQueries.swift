@@ -1,0 +1,241 @@
+/// The queries of the reading commands, each written once for both stores (see `FactQuery`).
+public enum FactQueries {
+    /// The inventory, ordered by zone then EPC; only the rows of `zone` when given.
+    public static func inventory(zone: String?) -> FactQuery {
+        FactQuery(
+            """
+            SELECT epc, scheme, uri, zone, status, first_seen, zone_since, last_seen, reads FROM inventory
+            WHERE CAST(?1 AS TEXT) IS NULL OR zone = ?1 ORDER BY zone, epc
+            """,
+            [zone],
+            purpose: "reading the inventory"
+        )
+    }
+
+    /// Movements in time order (ties in insertion order); only those of `epc` when given.
+    public static func movements(epc: String?) -> FactQuery {
+        FactQuery(
+            "SELECT id, epc, kind, from_zone, to_zone, at FROM movements WHERE CAST(?1 AS TEXT) IS NULL OR epc = ?1 ORDER BY at, id",
+            [epc],
+            purpose: "reading movements"
+        )
+    }
+
+    /// Readings in time order; only those of `sensor` when given.
+    public static func readings(sensor: String?) -> FactQuery {
+        FactQuery(
+            "SELECT sensor, zone, at, celsius FROM readings WHERE CAST(?1 AS TEXT) IS NULL OR sensor = ?1 ORDER BY at, id",
+            [sensor],
+            purpose: "reading the readings"
+        )
+    }
+
+    /// The latest reading of every sensor, ordered by sensor.
+    public static let latestReadings = FactQuery(
+        """
+        SELECT r.sensor, r.zone, r.at, r.celsius FROM readings r
+        JOIN (SELECT sensor, max(at) AS at FROM readings GROUP BY sensor) latest
+          ON r.sensor = latest.sensor AND r.at = latest.at
+        ORDER BY r.sensor
+        """,
+        purpose: "reading the latest readings"
+    )
+
+    /// Alerts in order of confirmation; only those not cleared nor acknowledged when `activeOnly`.
+    public static func alerts(activeOnly: Bool) -> FactQuery {
+        FactQuery(
+            """
+            SELECT id, kind, subject, sensor, zone, class, container, started_at, confirmed_at, cleared_at,
+                   peak_celsius, status, acknowledged_at
+            FROM alerts WHERE CAST(?1 AS TEXT) IS NULL OR status = ?1 ORDER BY confirmed_at, id
+            """,
+            [activeOnly ? "active" : nil],
+            purpose: "reading the alerts"
+        )
+    }
+
+    /// Journeys in shipment then container order; only those of `shipment` and/or with `status`.
+    public static func transport(shipment: String?, status: String?) -> FactQuery {
+        FactQuery(
+            """
+            SELECT container, uri, shipment, status, zone, zone_since, destination, received_at, sorted_at,
+                   sorted_to, loaded_at, departed_at, anomalies, min_celsius, max_celsius, minutes_out_of_range, items
+            FROM transport
+            WHERE (CAST(?1 AS TEXT) IS NULL OR shipment = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)
+            ORDER BY shipment NULLS FIRST, container
+            """,
+            [shipment, status],
+            purpose: "reading transport"
+        )
+    }
+
+    /// Anomalies in time order; only those of the containers of `shipment` when given.
+    public static func transportAnomalies(shipment: String?) -> FactQuery {
+        FactQuery(
+            """
+            SELECT a.container, a.kind, a.at, a.zone, a.detail FROM transport_anomalies a
+            LEFT JOIN transport t ON t.container = a.container
+            WHERE CAST(?1 AS TEXT) IS NULL OR t.shipment = ?1
+            ORDER BY a.at, a.container, a.kind
+            """,
+            [shipment],
+            purpose: "reading transport anomalies"
+        )
+    }
+
+    /// Shipments by id; only `shipment` when given.
+    public static func shipments(shipment: String?) -> FactQuery {
+        FactQuery(
+            """
+            SELECT shipment, destination, class, expected_by, containers_expected, containers_received,
+                   containers_sorted, containers_loaded, containers_departed, anomalies, status
+            FROM shipments WHERE CAST(?1 AS TEXT) IS NULL OR shipment = ?1 ORDER BY shipment
+            """,
+            [shipment],
+            purpose: "reading shipments"
+        )
+    }
+}
+
+extension FactReader {
+    public func inventory(zone: String? = nil) async throws -> [InventoryRecord] {
+        try await fetch(FactQueries.inventory(zone: zone)).map(InventoryRecord.init(row:))
+    }
+
+    public func movements(epc: String? = nil) async throws -> [MovementRecord] {
+        try await fetch(FactQueries.movements(epc: epc)).map(MovementRecord.init(row:))
+    }
+
+    public func readings(sensor: String? = nil) async throws -> [ReadingRecord] {
+        try await fetch(FactQueries.readings(sensor: sensor)).map(ReadingRecord.init(row:))
+    }
+
+    public func latestReadings() async throws -> [ReadingRecord] {
+        try await fetch(FactQueries.latestReadings).map(ReadingRecord.init(row:))
+    }
+
+    public func alerts(activeOnly: Bool = false) async throws -> [AlertRecord] {
+        try await fetch(FactQueries.alerts(activeOnly: activeOnly)).map(AlertRecord.init(row:))
+    }
+
+    public func transport(shipment: String? = nil, status: String? = nil) async throws -> [TransportRecord] {
+        try await fetch(FactQueries.transport(shipment: shipment, status: status)).map(TransportRecord.init(row:))
+    }
+
+    public func transportAnomalies(shipment: String? = nil) async throws -> [TransportAnomalyRecord] {
+        try await fetch(FactQueries.transportAnomalies(shipment: shipment)).map(TransportAnomalyRecord.init(row:))
+    }
+
+    public func shipments(shipment: String? = nil) async throws -> [ShipmentRecord] {
+        try await fetch(FactQueries.shipments(shipment: shipment)).map(ShipmentRecord.init(row:))
+    }
+}
+
+extension InventoryRecord {
+    init(row: FactRow) {
+        self.init(
+            epc: row.text("epc"),
+            scheme: row.text("scheme"),
+            uri: row.optionalText("uri"),
+            zone: row.text("zone"),
+            status: row.text("status"),
+            firstSeen: row.text("first_seen"),
+            zoneSince: row.text("zone_since"),
+            lastSeen: row.text("last_seen"),
+            reads: row.integer("reads")
+        )
+    }
+}
+
+extension MovementRecord {
+    init(row: FactRow) {
+        self.init(
+            id: Int64(row.integer("id")),
+            epc: row.text("epc"),
+            kind: row.text("kind"),
+            fromZone: row.optionalText("from_zone"),
+            toZone: row.optionalText("to_zone"),
+            at: row.text("at")
+        )
+    }
+}
+
+extension ReadingRecord {
+    init(row: FactRow) {
+        self.init(sensor: row.text("sensor"), zone: row.optionalText("zone"), at: row.text("at"), celsius: row.real("celsius"))
+    }
+}
+
+extension AlertRecord {
+    init(row: FactRow) {
+        self.init(
+            id: row.text("id"),
+            kind: row.text("kind"),
+            subject: row.text("subject"),
+            sensor: row.optionalText("sensor"),
+            zone: row.optionalText("zone"),
+            class: row.optionalText("class"),
+            container: row.optionalText("container"),
+            startedAt: row.text("started_at"),
+            confirmedAt: row.text("confirmed_at"),
+            clearedAt: row.optionalText("cleared_at"),
+            peakCelsius: row.optionalReal("peak_celsius"),
+            status: row.text("status"),
+            acknowledgedAt: row.optionalText("acknowledged_at")
+        )
+    }
+}
+
+extension TransportRecord {
+    init(row: FactRow) {
+        self.init(
+            container: row.text("container"),
+            uri: row.optionalText("uri"),
+            shipment: row.optionalText("shipment"),
+            status: row.text("status"),
+            zone: row.optionalText("zone"),
+            zoneSince: row.optionalText("zone_since"),
+            destination: row.optionalText("destination"),
+            receivedAt: row.optionalText("received_at"),
+            sortedAt: row.optionalText("sorted_at"),
+            sortedTo: row.optionalText("sorted_to"),
+            loadedAt: row.optionalText("loaded_at"),
+            departedAt: row.optionalText("departed_at"),
+            anomalies: row.text("anomalies"),
+            minCelsius: row.optionalReal("min_celsius"),
+            maxCelsius: row.optionalReal("max_celsius"),
+            minutesOutOfRange: row.optionalReal("minutes_out_of_range"),
+            items: row.integer("items")
+        )
+    }
+}
+
+extension TransportAnomalyRecord {
+    init(row: FactRow) {
+        self.init(
+            container: row.text("container"),
+            kind: row.text("kind"),
+            at: row.text("at"),
+            zone: row.optionalText("zone"),
+            detail: row.text("detail")
+        )
+    }
+}
+
+extension ShipmentRecord {
+    init(row: FactRow) {
+        self.init(
+            shipment: row.text("shipment"),
+            destination: row.optionalText("destination"),
+            temperatureClass: row.optionalText("class"),
+            expectedBy: row.optionalText("expected_by"),
+            containersExpected: row.integer("containers_expected"),
+            containersReceived: row.integer("containers_received"),
+            containersSorted: row.integer("containers_sorted"),
+            containersLoaded: row.integer("containers_loaded"),
+            containersDeparted: row.integer("containers_departed"),
+            anomalies: row.integer("anomalies"),
+            status: row.text("status")
+        )
+    }
+}

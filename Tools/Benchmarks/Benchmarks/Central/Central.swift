@@ -1,0 +1,74 @@
+import Benchmark
+import BenchmarkWorkloads
+import Foundation
+import Logging
+import SortgateConfig
+import SortgateGateway
+import SortgateIngest
+import SortgateStore
+import SortgateTestSupport
+
+/// Catch-up after an outage: a site database whose whole history waits in `central_outbox` (1 M
+/// tag reads replayed with the outbox on, in setup) is shipped by `CentralShipper.drain()` into a
+/// real PostgreSQL (initdb + pg_ctl on loopback, `fsync` off) emptied before each sample. The
+/// custom metric is rows/s into PostgreSQL, reading SQLite and writing PostgreSQL included.
+let benchmarks: @Sendable () -> Void = {
+    nonisolated(unsafe) var capture: SyntheticCapture?
+    nonisolated(unsafe) var postgres: PostgresServer?
+    nonisolated(unsafe) var site: SiteConfig?
+
+    Benchmark(
+        "catch-up into PostgreSQL after an outage",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal, .custom("rows/s", polarity: .prefersLarger, useScalingFactor: false)],
+            timeUnits: .milliseconds,
+            warmupIterations: 0,
+            maxDuration: .seconds(120),
+            maxIterations: 3,
+            setup: {
+                let made = try SyntheticCapture(reads: 1_000_000)
+                let config = try SiteConfig.load(path: made.configPath)
+                let store = try SQLiteStore(
+                    path: made.databasePath,
+                    zoneNames: config.zones.map(\.name),
+                    shipsToCentral: true
+                )
+                let writer = BatchWriter(writingTo: store, logger: Logger(label: "bench"))
+                let session = IngestSession(topology: SiteTopology(config: config), sink: writer)
+                _ = try await Replayer(speed: .max).run(files: [made.capturePath], into: session, writer: writer)
+                capture = made
+                site = config
+                postgres = try PostgresServer()
+            },
+            teardown: {
+                postgres?.remove()
+                capture?.remove()
+            }
+        )
+    ) { benchmark in
+        guard let capture, let postgres, let site else { fatalError("setup did not run") }
+        // Each sample ships the whole history into an empty central database.
+        try postgres.psql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        var server = try PostgresConfig.parse(url: postgres.url()).get()
+        server.passwordFile = postgres.passwordFile
+        let logger = Logger(label: "bench-central")
+        let central = try CentralStore(server: server, logger: logger)
+        let store = try SQLiteStore.openReadOnly(path: capture.databasePath)
+        let shipper = CentralShipper(
+            store: store,
+            central: central,
+            configuration: CentralShipper.Configuration(site: site.site),
+            logger: logger
+        )
+        // Timed around the drain alone: the client's start and the schema are not catch-up.
+        let (rows, elapsed) = try await central.withRunningClient { central in
+            _ = try await central.migrate()
+            let start = ContinuousClock.now
+            let rows = try await shipper.drain()
+            return (rows, ContinuousClock.now - start)
+        }
+        precondition(rows > 50_000, "shipped only \(rows) rows")
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        benchmark.measurement(.custom("rows/s"), Int(Double(rows) / seconds))
+    }
+}
