@@ -115,6 +115,8 @@ public final class CentralStore: Sendable {
                 await client.run()
                 return nil
             }
+            // Queries wait for the client to run; a moment's head start spares its warning.
+            await Task.yield()
             defer { group.cancelAll() }
             return try await body(self)
         }
@@ -339,7 +341,7 @@ extension CentralStore: FactReader {
     public func fetch(_ query: FactQuery) async throws -> [FactRow] {
         try await attempt(query.purpose) {
             var binds = PostgresBindings()
-            for argument in query.arguments { binds.append(argument) }
+            for argument in query.postgresArguments { binds.append(argument) }
             var rows: [FactRow] = []
             for try await row in try await client.query(PostgresQuery(unsafeSQL: query.postgresSQL, binds: binds), logger: logger) {
                 var values: [String: CentralValue] = [:]

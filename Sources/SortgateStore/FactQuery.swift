@@ -3,11 +3,16 @@
 /// argument is only tested for NULL, since PostgreSQL must know its type), `NULLS FIRST` where order meets NULL
 /// (PostgreSQL would put them last), and the column names of the database contract. Each query
 /// the reading commands run is written once, in `FactQueries`, and runs on either store.
+///
+/// Where the central schema differs from a site's (its `site` column: a hub's movements and
+/// readings come from many sites), a query may say what PostgreSQL runs instead (`centrally`).
 public struct FactQuery: Sendable, Hashable {
     public var sql: String
     public var arguments: [String?]
     /// What it reads, for error messages ("reading the inventory").
     public var purpose: String
+    /// The central variant, when the `site` column matters.
+    var central: (sql: String, arguments: [String?])?
 
     public init(_ sql: String, _ arguments: [String?] = [], purpose: String) {
         self.sql = sql
@@ -15,10 +20,31 @@ public struct FactQuery: Sendable, Hashable {
         self.purpose = purpose
     }
 
-    /// The SQL with PostgreSQL's `$N` placeholders.
+    /// This query, but `sql` with `arguments` on the central PostgreSQL.
+    func centrally(_ sql: String, _ arguments: [String?]) -> FactQuery {
+        var query = self
+        query.central = (sql, arguments)
+        return query
+    }
+
+    public static func == (lhs: FactQuery, rhs: FactQuery) -> Bool {
+        lhs.sql == rhs.sql && lhs.arguments == rhs.arguments && lhs.purpose == rhs.purpose
+            && lhs.central?.sql == rhs.central?.sql && lhs.central?.arguments == rhs.central?.arguments
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(sql)
+        hasher.combine(arguments)
+        hasher.combine(central?.sql)
+    }
+
+    /// The arguments PostgreSQL gets.
+    var postgresArguments: [String?] { central?.arguments ?? arguments }
+
+    /// The SQL PostgreSQL runs, with its `$N` placeholders.
     var postgresSQL: String {
         var result = ""
-        var iterator = sql.makeIterator()
+        var iterator = (central?.sql ?? sql).makeIterator()
         var pending: Character? = nil
         while let character = pending ?? iterator.next() {
             pending = nil

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 public import SortgateCore
 
 /// What an EPCIS export needs to know about the site.
@@ -24,11 +23,14 @@ public struct EPCISExport: Sendable {
     public var zonesWithoutLocation: Set<String> = []
 }
 
-extension SQLiteStore {
+extension EPCISExport {
     /// The EPCIS 2.0 JSON-LD context every document names.
-    public static let epcisContext = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+    public static let context = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+}
 
-    /// Builds an EPCISDocument of the movements with `since <= at < until`.
+extension FactReader {
+    /// Builds an EPCISDocument of the movements with `since <= at < until`, from a site's SQLite or
+    /// a hub's PostgreSQL (all sites' movements, each stay's readings from its own site).
     ///
     /// Every arrival, move and departure is one `ObjectEvent` (action OBSERVE) of its EPC (the
     /// pure-identity URI, or `urn:epc:raw:` for an undecodable EPC) at its time, with a CBV 2.0
@@ -41,7 +43,8 @@ extension SQLiteStore {
     /// carries a `sensorElementList`: min/max/mean of the zone's readings during the stay, and
     /// each excursion of the container confirmed then (`exception: ALARM_CONDITION`, its peak).
     /// A container packed with manifest items gets an `AggregationEvent` (OBSERVE, parent the
-    /// container, children the items) at its first arrival in the window.
+    /// container, children the items) at its first arrival in the window (manifests live in the
+    /// site's SQLite; a hub's export has none yet).
     ///
     /// Event ids are `urn:uuid:` UUIDs (version 8, RFC 9562) derived from the event's kind, EPC
     /// and time alone, so exporting the same movements again gives the same ids.
@@ -50,143 +53,92 @@ extension SQLiteStore {
         until: EventTime?,
         configuration: EPCISExportConfiguration,
         creationDate: EventTime
-    ) throws(SQLiteStoreError) -> EPCISExport {
-        try attempt("exporting EPCIS events") {
-            try reader.read { db in
-                var export = EPCISExport(document: .null)
-                var events: [JSONValue] = []
-                let movements = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT m.epc, m.kind, m.from_zone, m.to_zone, m.at, i.scheme, i.uri
-                        FROM movements m LEFT JOIN inventory i ON i.epc = m.epc
-                        WHERE m.at >= ?1 AND (?2 IS NULL OR m.at < ?2)
-                        ORDER BY m.at, m.id
-                        """,
-                    arguments: [since.rfc3339, until?.rfc3339]
-                )
-                var aggregated: Set<String> = []
-                for row in movements {
-                    let epc: String = row["epc"]
-                    let kind: String = row["kind"]
-                    let at: String = row["at"]
-                    let from: String? = row["from_zone"]
-                    let to: String? = row["to_zone"]
-                    let scheme: String? = row["scheme"]
-                    let uri = (row["uri"] as String?) ?? Self.rawURI(hex: epc)
-                    let isContainer = ["sscc-96", "grai-96", "grai-170"].contains(scheme ?? "")
-                    let readZone = (kind == "departure" ? from : to) ?? ""
-                    var members: [(String, JSONValue)] = [
-                        ("type", .string("ObjectEvent")),
-                        ("eventID", .string(Self.eventID("ObjectEvent", epc, kind, at))),
+    ) async throws -> EPCISExport {
+        var export = EPCISExport(document: .null)
+        var events: [JSONValue] = []
+        let movements = try await fetch(EPCISQueries.movements(since: since.rfc3339, until: until?.rfc3339))
+        var aggregated: Set<String> = []
+        for row in movements {
+            let epc = row.text("epc")
+            let kind = row.text("kind")
+            let at = row.text("at")
+            let from = row.optionalText("from_zone")
+            let to = row.optionalText("to_zone")
+            let scheme = row.optionalText("scheme")
+            let uri = row.optionalText("uri") ?? EPCISExport.rawURI(hex: epc)
+            let isContainer = ["sscc-96", "grai-96", "grai-170"].contains(scheme ?? "")
+            let readZone = (kind == "departure" ? from : to) ?? ""
+            var members: [(String, JSONValue)] = [
+                ("type", .string("ObjectEvent")),
+                ("eventID", .string(EPCISExport.eventID("ObjectEvent", epc, kind, at))),
+                ("eventTime", .string(at)),
+                ("eventTimeZoneOffset", .string("+00:00")),
+                ("epcList", .array([.string(uri)])),
+                ("action", .string("OBSERVE")),
+            ]
+            let role = configuration.zoneRoles[readZone]
+            let (bizStep, disposition) = EPCISExport.vocabulary(kind: kind, role: role)
+            members.append(("bizStep", .string(bizStep)))
+            members.append(("disposition", .string(disposition)))
+            if let location = configuration.zoneLocations[readZone] {
+                members.append(("readPoint", .object([("id", .string(location))])))
+                if kind != "departure" {
+                    members.append(("bizLocation", .object([("id", .string(location))])))
+                }
+            } else {
+                export.zonesWithoutLocation.insert(readZone)
+            }
+            if isContainer, kind != "arrival", let from {
+                let sensors = try await staySensorElements(epc: epc, zone: from, until: at, site: row.optionalText("site"))
+                if !sensors.isEmpty { members.append(("sensorElementList", .array(sensors))) }
+            }
+            events.append(.object(members))
+            export.objectEvents += 1
+            if isContainer, kind == "arrival", let containerURI = row.optionalText("uri"), !aggregated.contains(containerURI) {
+                aggregated.insert(containerURI)
+                let items = try await fetch(EPCISQueries.manifestItems(container: containerURI)).map { row -> JSONValue in
+                    .string(row.optionalText("uri") ?? EPCISExport.rawURI(hex: row.text("item")))
+                }
+                if !items.isEmpty {
+                    var aggregation: [(String, JSONValue)] = [
+                        ("type", .string("AggregationEvent")),
+                        ("eventID", .string(EPCISExport.eventID("AggregationEvent", epc, kind, at))),
                         ("eventTime", .string(at)),
                         ("eventTimeZoneOffset", .string("+00:00")),
-                        ("epcList", .array([.string(uri)])),
+                        ("parentID", .string(containerURI)),
+                        ("childEPCs", .array(items)),
                         ("action", .string("OBSERVE")),
+                        ("bizStep", .string(bizStep)),
+                        ("disposition", .string(disposition)),
                     ]
-                    let role = configuration.zoneRoles[readZone]
-                    let (bizStep, disposition) = Self.vocabulary(kind: kind, role: role)
-                    members.append(("bizStep", .string(bizStep)))
-                    members.append(("disposition", .string(disposition)))
                     if let location = configuration.zoneLocations[readZone] {
-                        members.append(("readPoint", .object([("id", .string(location))])))
-                        if kind != "departure" {
-                            members.append(("bizLocation", .object([("id", .string(location))])))
-                        }
-                    } else {
-                        export.zonesWithoutLocation.insert(readZone)
+                        aggregation.append(("readPoint", .object([("id", .string(location))])))
+                        aggregation.append(("bizLocation", .object([("id", .string(location))])))
                     }
-                    if isContainer, kind != "arrival", let from {
-                        let sensors = try Self.staySensorElements(db, epc: epc, zone: from, until: at)
-                        if !sensors.isEmpty { members.append(("sensorElementList", .array(sensors))) }
-                    }
-                    events.append(.object(members))
-                    export.objectEvents += 1
-                    if isContainer, kind == "arrival", let containerURI = row["uri"] as String?,
-                        !aggregated.contains(containerURI)
-                    {
-                        aggregated.insert(containerURI)
-                        let items = try Row.fetchAll(
-                            db,
-                            sql: """
-                                SELECT i.item, i.uri FROM manifest_items i
-                                JOIN manifest_containers c ON c.container = i.container
-                                WHERE c.uri = ? ORDER BY i.rowid
-                                """,
-                            arguments: [containerURI]
-                        ).map { row -> JSONValue in
-                            .string((row["uri"] as String?) ?? Self.rawURI(hex: row["item"]))
-                        }
-                        if !items.isEmpty {
-                            var aggregation: [(String, JSONValue)] = [
-                                ("type", .string("AggregationEvent")),
-                                ("eventID", .string(Self.eventID("AggregationEvent", epc, kind, at))),
-                                ("eventTime", .string(at)),
-                                ("eventTimeZoneOffset", .string("+00:00")),
-                                ("parentID", .string(containerURI)),
-                                ("childEPCs", .array(items)),
-                                ("action", .string("OBSERVE")),
-                                ("bizStep", .string(bizStep)),
-                                ("disposition", .string(disposition)),
-                            ]
-                            if let location = configuration.zoneLocations[readZone] {
-                                aggregation.append(("readPoint", .object([("id", .string(location))])))
-                                aggregation.append(("bizLocation", .object([("id", .string(location))])))
-                            }
-                            events.append(.object(aggregation))
-                            export.aggregationEvents += 1
-                        }
-                    }
+                    events.append(.object(aggregation))
+                    export.aggregationEvents += 1
                 }
-                export.document = .object([
-                    ("@context", .array([.string(Self.epcisContext)])),
-                    ("type", .string("EPCISDocument")),
-                    ("schemaVersion", .string("2.0")),
-                    ("creationDate", .string(creationDate.rfc3339)),
-                    ("epcisBody", .object([("eventList", .array(events))])),
-                ])
-                return export
             }
         }
-    }
-
-    /// CBV 2.0 business step and disposition of a movement, by the role of the zone it was read in.
-    static func vocabulary(kind: String, role: TransportZoneRole?) -> (bizStep: String, disposition: String) {
-        if kind == "departure" {
-            return ("departing", role?.isLoadingPoint == true ? "in_transit" : "unknown")
-        }
-        switch role {
-        case .dockIn: return ("receiving", "in_progress")
-        case .staging: return ("staging_outbound", "in_progress")
-        case .coldRoom: return ("storing", "in_progress")
-        case .dockOut, .vehicle: return ("loading", "in_progress")
-        case .induction, .sorter, .chute, nil: return ("other", "in_progress")
-        }
+        export.document = .object([
+            ("@context", .array([.string(EPCISExport.context)])),
+            ("type", .string("EPCISDocument")),
+            ("schemaVersion", .string("2.0")),
+            ("creationDate", .string(creationDate.rfc3339)),
+            ("epcisBody", .object([("eventList", .array(events))])),
+        ])
+        return export
     }
 
     /// The sensor elements of a container's stay in `zone` that ended at `until`: a summary of the
     /// zone's readings during the stay and the container's excursions confirmed during it.
-    static func staySensorElements(_ db: Database, epc: String, zone: String, until: String) throws -> [JSONValue] {
-        guard
-            let start = try String.fetchOne(
-                db,
-                sql: """
-                    SELECT at FROM movements WHERE epc = ? AND at < ? AND kind IN ('arrival', 'move')
-                    ORDER BY at DESC LIMIT 1
-                    """,
-                arguments: [epc, until]
-            )
+    func staySensorElements(epc: String, zone: String, until: String, site: String?) async throws -> [JSONValue] {
+        guard let start = try await fetch(EPCISQueries.stayStart(epc: epc, until: until, site: site)).first?.text("at")
         else { return [] }
         var elements: [JSONValue] = []
-        if let row = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT count(*) AS n, min(celsius) AS lo, max(celsius) AS hi, avg(celsius) AS mean
-                FROM readings WHERE zone = ? AND at >= ? AND at <= ?
-                """,
-            arguments: [zone, start, until]
-        ), let count: Int = row["n"], count > 0, let low: Double = row["lo"], let high: Double = row["hi"],
-            let mean: Double = row["mean"]
+        if let row = try await fetch(EPCISQueries.stayReadings(zone: zone, from: start, until: until, site: site)).first,
+            row.integer("n") > 0, let low = row.optionalReal("lo"), let high = row.optionalReal("hi"),
+            let mean = row.optionalReal("mean")
         {
             elements.append(
                 .object([
@@ -206,26 +158,33 @@ extension SQLiteStore {
                 ])
             )
         }
-        let alerts = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT confirmed_at, peak_celsius FROM alerts
-                WHERE container = ? AND confirmed_at >= ? AND confirmed_at <= ? AND kind != 'sensor-offline'
-                ORDER BY confirmed_at
-                """,
-            arguments: [epc, start, until]
-        )
-        for alert in alerts {
+        for alert in try await fetch(EPCISQueries.stayAlerts(container: epc, from: start, until: until, site: site)) {
             var report: [(String, JSONValue)] = [
                 ("type", .string("Temperature")),
                 ("exception", .string("ALARM_CONDITION")),
-                ("time", .string(alert["confirmed_at"])),
+                ("time", .string(alert.text("confirmed_at"))),
             ]
-            if let peak: Double = alert["peak_celsius"] { report.append(("value", .number(peak))) }
+            if let peak = alert.optionalReal("peak_celsius") { report.append(("value", .number(peak))) }
             report.append(("uom", .string("CEL")))
             elements.append(.object([("sensorReport", .array([.object(report)]))]))
         }
         return elements
+    }
+}
+
+extension EPCISExport {
+    /// CBV 2.0 business step and disposition of a movement, by the role of the zone it was read in.
+    static func vocabulary(kind: String, role: TransportZoneRole?) -> (bizStep: String, disposition: String) {
+        if kind == "departure" {
+            return ("departing", role?.isLoadingPoint == true ? "in_transit" : "unknown")
+        }
+        switch role {
+        case .dockIn: return ("receiving", "in_progress")
+        case .staging: return ("staging_outbound", "in_progress")
+        case .coldRoom: return ("storing", "in_progress")
+        case .dockOut, .vehicle: return ("loading", "in_progress")
+        case .induction, .sorter, .chute, nil: return ("other", "in_progress")
+        }
     }
 
     /// The EPC raw URI (TDS §12.4) of an EPC sortgate cannot decode: `urn:epc:raw:BITS.xHEX`.

@@ -7,7 +7,7 @@ import SortgateGateway
 import SortgateStore
 
 /// `sortgate export epcis --config F --since T [--until T] [--out FILE]`.
-struct ExportCommand: ParsableCommand {
+struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export facts for partners' systems (EPCIS 2.0).",
@@ -15,7 +15,7 @@ struct ExportCommand: ParsableCommand {
     )
 }
 
-struct EPCISExportCommand: ParsableCommand {
+struct EPCISExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "epcis",
         abstract: "Write the movements of a period as an EPCIS 2.0 document (JSON-LD).",
@@ -40,7 +40,7 @@ struct EPCISExportCommand: ParsableCommand {
     @Option(name: .long, help: "Write the document here instead of standard output.")
     var out: String?
 
-    func run() throws {
+    func run() async throws {
         let site = try loadConfigOrExit(config)
         let start: EventTime
         var end: EventTime?
@@ -59,14 +59,13 @@ struct EPCISExportCommand: ParsableCommand {
             )
             throw ExitCode(2)
         }
-        let store = try openDatabaseForReading(site)
         let configuration = EPCISExportConfiguration(
             zoneLocations: locations.mapValues(\.description),
             zoneRoles: Dictionary(uniqueKeysWithValues: site.zones.map { ($0.name, $0.type) })
         )
         let now = EventTime(nanoseconds: Int64(Date().timeIntervalSince1970 * 1000) * 1_000_000)
-        let export = try query {
-            try store.epcisExport(since: start, until: end, configuration: configuration, creationDate: now)
+        let export = try await withFactReader(site) { [end] in
+            try await $0.epcisExport(since: start, until: end, configuration: configuration, creationDate: now)
         }
         let text = export.document.text(indent: 2) + "\n"
         if let out {

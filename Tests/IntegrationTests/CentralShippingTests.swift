@@ -152,6 +152,19 @@ struct CentralShippingTests {
         #expect(hubTransport.status == 0, "\(hubTransport.standardError)")
         #expect(hubTransport.standardOutput.split(whereSeparator: \.isNewline).count == journeysB.count + 1)
         #expect(hubTransport.standardOutput.contains("\(container.container),"))
+
+        // One EPCIS document over both sites: every movement of each, once.
+        let export = try CommandRunner.run(
+            RunCommandTests.executable,
+            ["export", "epcis", "--config", hub, "--since", "2026-11-28T00:00:00Z", "--out", folder.path("hub.jsonld")]
+        )
+        #expect(export.status == 0, "\(export.standardError)")
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path("hub.jsonld"))))
+        let events = ((document as? [String: Any])?["epcisBody"] as? [String: Any])?["eventList"] as? [[String: Any]] ?? []
+        #expect(events.filter { $0["type"] as? String == "ObjectEvent" }.count == movements)
+        let containerURI = try #require(container.uri)
+        let containerEvents = events.filter { ($0["epcList"] as? [String]) == [containerURI] }
+        #expect(containerEvents.count == (try storeA.movements(epc: container.container).count + storeB.movements(epc: container.container).count))
     }
 
     static func shippingStore(_ config: SiteConfig, _ path: String) throws -> SQLiteStore {
@@ -171,6 +184,7 @@ struct CentralShippingTests {
             of: "  sqlite: ../demo-data/sortgate.sqlite",
             with: "  postgres: \(postgres.url())\n  password_file: \(postgres.passwordFile)"
         ).replacingOccurrences(of: "profiles_path: [../Devices]", with: "profiles_path: [\(repositoryRoot.path)/Devices]")
+            + "\ntransport: {epcis: {location: \"urn:epc:id:sgln:4012345.00001.0\"}}\n"
         let path = folder.path("hub.yaml")
         try hub.write(toFile: path, atomically: true, encoding: .utf8)
         return path
