@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "SortgateLogging", targets: ["SortgateLogging"]),
         // Real servers started for a test (PostgreSQL, mosquitto…), for the benchmarks too.
         .library(name: "SortgateTestSupport", targets: ["SortgateTestSupport"]),
+        .library(name: "SortgateHTTP", targets: ["SortgateHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -42,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C libraries, each imported only by its own wrapper module.
@@ -124,7 +127,9 @@ let package = Package(
                 "SortgateMQTT",
                 "SortgateModbus",
                 "SortgateStore",
+                "SortgateHTTP",
                 "SortgateThreads",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -148,6 +153,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tools/ModbusServer",
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP API, the Prometheus endpoint and the dashboard's files: reads SQLite through its
+        // own read-only connections and shows what a running gateway reports through `GatewayStatus`.
+        .target(
+            name: "SortgateHTTP",
+            dependencies: [
+                "SortgateCore",
+                "SortgateConfig",
+                "SortgateStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -179,8 +203,11 @@ let package = Package(
                 "SortgateConfig",
                 "SortgateIngest",
                 "SortgateGateway",
+                "SortgateHTTP",
                 "SortgateStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -297,6 +324,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SortgateHTTPTests",
+            dependencies: [
+                "SortgateHTTP",
+                "SortgateTestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SortgateStoreTests",
             dependencies: ["SortgateStore", "SortgateCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
@@ -312,9 +348,15 @@ let package = Package(
                 "SortgateModbusServer",
                 "SortgateStore",
                 "SortgateMQTT",
+                "SortgateHTTP",
                 "SortgateTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             // GS1's EPCIS 2.0 JSON schema, its examples and the validator script the export tests run.
             exclude: ["Fixtures"],

@@ -1,7 +1,9 @@
 public import Logging
+public import Prometheus
 public import ServiceLifecycle
 public import SortgateConfig
 public import SortgateCore
+public import SortgateHTTP
 public import SortgateIngest
 public import SortgateStore
 
@@ -9,7 +11,8 @@ public import SortgateStore
 /// a crash before anything else runs: see `Gateway+Ring`), the device sources (MQTT and
 /// Modbus) writing into it, the pipeline service consuming it, the sink writer committing to
 /// SQLite, the alert delivery, the state restored from the previous run, the manifest reloader,
-/// an optional capture recorder and the status line.
+/// an optional capture recorder, the status line, and the HTTP API when the config has `http:`
+/// (built here since it shows the parts above: see `Gateway+HTTP`).
 ///
 /// `sortgate run` builds one from the site config and runs it; the integration tests and the live
 /// benchmark run the very same type. It is a `Service` (as Hummingbird's `Application` is): its
@@ -19,8 +22,8 @@ public import SortgateStore
 ///
 /// ## Order
 /// Services start in this order and stop in reverse: the pipeline (the ring's consumer), alert
-/// delivery, the central shipper (with `central` in the config), the extra services, the MQTT
-/// sources, the Modbus poller, the status reporter. So on
+/// delivery, the central shipper (with `central` in the config), the HTTP API (with `http`), the
+/// extra services, the MQTT sources, the Modbus poller, the status reporter. So on
 /// SIGTERM the sources stop first, then the pipeline drains the ring and writes the last batch,
 /// then exits. Alert delivery stops before the final flush: that loses nothing, since every
 /// alert's outbox rows are written with its batch and stay until acknowledged; the next run
@@ -54,6 +57,13 @@ public final class Gateway: Service, Sendable {
         public var wrapSink: (@Sendable (SQLiteStore) -> any FactSink)?
         /// Services run with the gateway's own, after alert delivery and before the sources.
         public var services: [ServiceGroupConfiguration.ServiceConfiguration]
+        /// The Prometheus registry the HTTP API's `/metrics` renders (config `http:`). `sortgate run`
+        /// bootstraps swift-metrics with a `PrometheusMetricsFactory` writing into the same one, so
+        /// the counters recorded through swift-metrics appear beside the gateway's snapshot.
+        public var metricsRegistry: PrometheusCollectorRegistry
+        /// Committed batches a live-stream client (`/api/stream`) may lag behind before it is
+        /// disconnected, so that it never holds up the writer.
+        public var liveStreamClientBuffer: Int
 
         public init(
             record: String? = nil,
@@ -64,7 +74,9 @@ public final class Gateway: Service, Sendable {
             deliverAlerts: Bool = true,
             statusInterval: Duration? = nil,
             wrapSink: (@Sendable (SQLiteStore) -> any FactSink)? = nil,
-            services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            services: [ServiceGroupConfiguration.ServiceConfiguration] = [],
+            metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+            liveStreamClientBuffer: Int = 256
         ) {
             self.record = record
             self.ring = ring
@@ -75,6 +87,8 @@ public final class Gateway: Service, Sendable {
             self.statusInterval = statusInterval
             self.wrapSink = wrapSink
             self.services = services
+            self.metricsRegistry = metricsRegistry
+            self.liveStreamClientBuffer = liveStreamClientBuffer
         }
     }
 
@@ -100,6 +114,8 @@ public final class Gateway: Service, Sendable {
     public let alertDelivery: AlertDeliveryService?
     /// Ships what SQLite commits to the central PostgreSQL; nil without `central` in the config.
     public let shipper: CentralShipper?
+    /// The HTTP API, when the config has `http:`.
+    public let http: HTTPService?
     private let group: ServiceGroup
     private let logger: Logger
     private let stopTimeout: Duration
@@ -130,6 +146,15 @@ public final class Gateway: Service, Sendable {
                 throw SetupError(kind: .storage, description: "cannot create capture '\(path)': \(error)")
             }
         }
+        // What each committed batch held goes to the HTTP API: its live stream and its counts.
+        let committed = CommittedFactCounts()
+        let feed = LiveFeed(clientBuffer: options.liveStreamClientBuffer)
+        let zoneNames = topology.zones.names
+        let sourceNames = topology.sources.names
+        let publishCommitted: @Sendable (FactBatch) -> Void = { batch in
+            committed.add(batch)
+            feed.publish { LiveEvent.events(of: batch, zoneNames: zoneNames, sourceNames: sourceNames) }
+        }
         pipeline = PipelineService(
             session: session,
             ring: ring,
@@ -138,6 +163,7 @@ public final class Gateway: Service, Sendable {
             flushPolicy: options.flushPolicy,
             idleAdvanceAfter: options.idleAdvanceAfter,
             stopTimeout: options.stopTimeout,
+            onCommitted: config.http == nil ? nil : publishCommitted,
             logger: logger
         )
         // Before any source can write into the ring: what the last process left is committed first.
@@ -153,6 +179,26 @@ public final class Gateway: Service, Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: pipeline)]
         if let alertDelivery { services.append(.init(service: alertDelivery)) }
         if let shipper { services.append(.init(service: shipper)) }
+        http = try Self.makeHTTPService(
+            config: config,
+            status: GatewayHTTPStatus(
+                config: config,
+                topology: topology,
+                pipeline: pipeline,
+                sources: sources,
+                ring: ring,
+                committed: committed,
+                alertRoutes: options.deliverAlerts ? AlertDeliveryService.routeNames(config.alerts) : []
+            ),
+            store: store,
+            feed: feed,
+            registry: options.metricsRegistry,
+            logger: logger
+        )
+        // The API stops before the pipeline's last flush and after the sources. When it cannot
+        // start (its port is taken) the gateway stops gracefully, draining what it took in, and
+        // `run()` throws its error.
+        if let http { services.append(.init(service: http, failureTerminationBehavior: .gracefullyShutdownGroup)) }
         services += options.services
         services += sources.services
         if let interval = options.statusInterval ?? config.statusInterval {

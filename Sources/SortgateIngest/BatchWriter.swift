@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import Metrics
 public import SortgateCore
 
 /// The one background batch writer, for the live gateway and for replays: commits each batch on
@@ -73,6 +74,9 @@ public final class BatchWriter: FactSink, @unchecked Sendable {
     private var retryDeadline: ContinuousClock.Instant?
     private var failure: Failure?
     /// Called on the writer thread after each commit, with the batch's generation and alerts.
+    /// How long each successful sink write (one transaction) took: `sortgate_sqlite_commit_duration_seconds`.
+    private let commitDuration = Metrics.Timer(label: "sortgate_sqlite_commit_duration_seconds")
+
     public var onCommitted: (@Sendable (_ generation: UInt64, _ batch: FactBatch) -> Void)?
 
     /// Starts the writer thread, which runs until `finish()`.
@@ -185,7 +189,9 @@ public final class BatchWriter: FactSink, @unchecked Sendable {
         let firstFailure = ContinuousClock.now
         while true {
             do {
+                let started = ContinuousClock.now
                 try target.write(batch)
+                commitDuration.record(duration: started.duration(to: .now))
                 return nil
             } catch {
                 let delay = backoff.recordFailure()

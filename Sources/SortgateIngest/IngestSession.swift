@@ -36,6 +36,8 @@ public final class IngestSession {
     /// Per-device counters, indexed by source id.
     public struct SourceCounters: Hashable, Sendable {
         public var messages: UInt64 = 0
+        /// Tag read events decoded (what `sortgate_source_reads_total` counts).
+        public var reads: UInt64 = 0
         public var rejected: UInt64 = 0
         /// Modbus polls that failed (timeout, exception, connection), as recorded by the poller.
         public var failedPolls: UInt64 = 0
@@ -222,6 +224,7 @@ public final class IngestSession {
                 reject(message, .invalidEPC, error.description + topicSuffix(message), payload: payload)
             }
         }
+        sourceCounters[source.index].reads += UInt64(reads.count)
         metrics[source.index].reads.increment(by: reads.count)
     }
 
@@ -342,6 +345,7 @@ public final class IngestSession {
             readCount: UInt32(clamping: reads)
         )
         pipeline.process(read)
+        sourceCounters[source.index].reads += 1
         metrics[source.index].reads.increment()
     }
 

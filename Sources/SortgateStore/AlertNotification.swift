@@ -107,6 +107,16 @@ extension SQLiteStore {
         }
     }
 
+    /// How many notifications wait for each route (routes with none are absent).
+    public func outboxDepth() throws(SQLiteStoreError) -> [String: Int] {
+        try attempt("counting the alert outbox") {
+            try reader.read { db in
+                let rows = try Row.fetchAll(db, sql: "SELECT route, count(*) AS n FROM alert_outbox GROUP BY route")
+                return Dictionary(uniqueKeysWithValues: rows.map { ($0["route"], $0["n"]) })
+            }
+        }
+    }
+
     /// Removes a notification its route acknowledged.
     public func notificationDelivered(seq: Int64) throws(SQLiteStoreError) {
         guard let writer else {

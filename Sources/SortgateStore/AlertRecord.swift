@@ -51,6 +51,11 @@ extension SQLiteStore {
         try rows(FactQueries.alerts(activeOnly: activeOnly)).map(AlertRecord.init(row:))
     }
 
+    /// The alert `id`; nil when there is none.
+    public func alert(id: String) throws(SQLiteStoreError) -> AlertRecord? {
+        try rows(FactQueries.alert(id: id)).first.map(AlertRecord.init(row:))
+    }
+
     /// Marks an alert acknowledged by an operator at `time`; false when there is no such alert.
     public func acknowledgeAlert(id: String, at time: String) throws(SQLiteStoreError) -> Bool {
         guard let writer else {

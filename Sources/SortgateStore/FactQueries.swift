@@ -2,15 +2,30 @@
 public enum FactQueries {
     /// The inventory, ordered by zone then EPC; only the rows of `zone` when given.
     public static func inventory(zone: String?) -> FactQuery {
+        inventory(InventoryQuery(zone: zone))
+    }
+
+    /// The rows `query` selects, ordered by zone then EPC, at most `query.limit` of them after
+    /// `query.after` (keyset pagination: a page never shifts when rows are added before it).
+    public static func inventory(_ query: InventoryQuery) -> FactQuery {
         FactQuery(
             """
             SELECT epc, scheme, uri, zone, status, first_seen, zone_since, last_seen, reads FROM inventory
-            WHERE CAST(?1 AS TEXT) IS NULL OR zone = ?1 ORDER BY zone, epc
-            """,
-            [zone],
+            WHERE (CAST(?1 AS TEXT) IS NULL OR zone = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)
+              AND (CAST(?3 AS TEXT) IS NULL OR scheme = ?3)
+              AND (CAST(?4 AS TEXT) IS NULL OR zone > ?4 OR (zone = ?4 AND epc > ?5))
+            ORDER BY zone, epc
+            """ + (query.limit.map { " LIMIT \(max(0, $0))" } ?? ""),
+            [query.zone, query.status, query.scheme, query.after?.zone, query.after?.epc],
             purpose: "reading the inventory"
         )
     }
+
+    /// How many EPCs are present in each zone that holds any.
+    public static let presentCounts = FactQuery(
+        "SELECT zone, count(*) AS n FROM inventory WHERE status = 'present' GROUP BY zone",
+        purpose: "counting the present EPCs"
+    )
 
     /// Movements in time order (ties in insertion order); only those of `epc` when given.
     public static func movements(epc: String?) -> FactQuery {
@@ -21,12 +36,31 @@ public enum FactQueries {
         )
     }
 
-    /// Readings in time order; only those of `sensor` when given.
-    public static func readings(sensor: String?) -> FactQuery {
+    /// Readings in time order; only those of `sensor` when given, and only those in `from ..< to`
+    /// (RFC 3339 with nine fraction digits, as stored, so that text order is time order) when given.
+    public static func readings(sensor: String?, from: String? = nil, to: String? = nil) -> FactQuery {
         FactQuery(
-            "SELECT sensor, zone, at, celsius FROM readings WHERE CAST(?1 AS TEXT) IS NULL OR sensor = ?1 ORDER BY at, id",
-            [sensor],
+            """
+            SELECT sensor, zone, at, celsius FROM readings
+            WHERE (CAST(?1 AS TEXT) IS NULL OR sensor = ?1) AND (CAST(?2 AS TEXT) IS NULL OR at >= ?2)
+              AND (CAST(?3 AS TEXT) IS NULL OR at < ?3)
+            ORDER BY at, id
+            """,
+            [sensor, from, to],
             purpose: "reading the readings"
+        )
+    }
+
+    /// The per-minute aggregates of `sensor` in time order; only the minutes in `from ..< to` when given.
+    public static func readingMinutes(sensor: String, from: String? = nil, to: String? = nil) -> FactQuery {
+        FactQuery(
+            """
+            SELECT sensor, zone, minute, count, min_celsius, avg_celsius, max_celsius FROM reading_minutes
+            WHERE sensor = ?1 AND (CAST(?2 AS TEXT) IS NULL OR minute >= ?2) AND (CAST(?3 AS TEXT) IS NULL OR minute < ?3)
+            ORDER BY minute
+            """,
+            [sensor, from, to],
+            purpose: "reading the per-minute aggregates"
         )
     }
 
@@ -44,15 +78,22 @@ public enum FactQueries {
     /// Alerts in order of confirmation; only those not cleared nor acknowledged when `activeOnly`.
     public static func alerts(activeOnly: Bool) -> FactQuery {
         FactQuery(
-            """
-            SELECT id, kind, subject, sensor, zone, class, container, started_at, confirmed_at, cleared_at,
-                   peak_celsius, status, acknowledged_at
-            FROM alerts WHERE CAST(?1 AS TEXT) IS NULL OR status = ?1 ORDER BY confirmed_at, id
-            """,
+            "\(alertSelect) WHERE CAST(?1 AS TEXT) IS NULL OR status = ?1 ORDER BY confirmed_at, id",
             [activeOnly ? "active" : nil],
             purpose: "reading the alerts"
         )
     }
+
+    /// The alert `id` (no row when there is none).
+    public static func alert(id: String) -> FactQuery {
+        FactQuery("\(alertSelect) WHERE id = ?1", [id], purpose: "reading alert \(id)")
+    }
+
+    private static let alertSelect = """
+        SELECT id, kind, subject, sensor, zone, class, container, started_at, confirmed_at, cleared_at,
+               peak_celsius, status, acknowledged_at
+        FROM alerts
+        """
 
     /// Journeys in shipment then container order; only those of `shipment` and/or with `status`.
     public static func transport(shipment: String?, status: String?) -> FactQuery {
@@ -156,6 +197,20 @@ extension MovementRecord {
             fromZone: row.optionalText("from_zone"),
             toZone: row.optionalText("to_zone"),
             at: row.text("at")
+        )
+    }
+}
+
+extension MinuteRecord {
+    init(row: FactRow) {
+        self.init(
+            sensor: row.text("sensor"),
+            zone: row.optionalText("zone"),
+            minute: row.text("minute"),
+            count: row.integer("count"),
+            minCelsius: row.real("min_celsius"),
+            avgCelsius: row.real("avg_celsius"),
+            maxCelsius: row.real("max_celsius")
         )
     }
 }

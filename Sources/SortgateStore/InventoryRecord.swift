@@ -62,3 +62,41 @@ public struct InventoryRecord: Codable, Sendable, Hashable {
         try container.encode(reads, forKey: .reads)
     }
 }
+
+/// Which inventory rows to read: filters, and a page of them in (zone, EPC) order.
+public struct InventoryQuery: Sendable, Hashable {
+    /// Where a page ends: the (zone, EPC) of its last row; the next page starts after it.
+    public struct Position: Sendable, Hashable {
+        public var zone: String
+        public var epc: String
+
+        public init(zone: String, epc: String) {
+            self.zone = zone
+            self.epc = epc
+        }
+    }
+
+    public var zone: String?
+    /// `present` or `departed`.
+    public var status: String?
+    /// `sgtin-96`, `sscc-96`, …, `raw`.
+    public var scheme: String?
+    /// Only rows after this one.
+    public var after: Position?
+    /// At most this many rows; nil for all.
+    public var limit: Int?
+
+    public init(
+        zone: String? = nil,
+        status: String? = nil,
+        scheme: String? = nil,
+        after: Position? = nil,
+        limit: Int? = nil
+    ) {
+        self.zone = zone
+        self.status = status
+        self.scheme = scheme
+        self.after = after
+        self.limit = limit
+    }
+}

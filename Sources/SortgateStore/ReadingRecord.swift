@@ -1,4 +1,5 @@
 import GRDB
+public import SortgateCore
 
 /// One row of `readings`, as stored.
 public struct ReadingRecord: Codable, Sendable, Hashable {
@@ -16,9 +17,14 @@ public struct ReadingRecord: Codable, Sendable, Hashable {
 }
 
 extension SQLiteStore {
-    /// Readings in time order; only those of `sensor` when given.
-    public func readings(sensor: String? = nil) throws(SQLiteStoreError) -> [ReadingRecord] {
-        try rows(FactQueries.readings(sensor: sensor)).map(ReadingRecord.init(row:))
+    /// Readings in time order; only those of `sensor` when given, and only those in `from ..< to` when given.
+    public func readings(
+        sensor: String? = nil,
+        from: EventTime? = nil,
+        to: EventTime? = nil
+    ) throws(SQLiteStoreError) -> [ReadingRecord] {
+        try rows(FactQueries.readings(sensor: sensor, from: from?.rfc3339, to: to?.rfc3339))
+            .map(ReadingRecord.init(row:))
     }
 
     /// The latest reading of every sensor, ordered by sensor.
@@ -26,30 +32,14 @@ extension SQLiteStore {
         try rows(FactQueries.latestReadings).map(ReadingRecord.init(row:))
     }
 
-    /// The per-minute aggregates of `sensor` as "minute count min avg max" rows, in time order.
-    public func readingMinutes(sensor: String) throws(SQLiteStoreError) -> [MinuteRecord] {
-        try attempt("reading the per-minute aggregates") {
-            try reader.read { db in
-                try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT sensor, zone, minute, count, min_celsius, avg_celsius, max_celsius
-                        FROM reading_minutes WHERE sensor = ? ORDER BY minute
-                        """,
-                    arguments: [sensor]
-                ).map {
-                    MinuteRecord(
-                        sensor: $0["sensor"],
-                        zone: $0["zone"],
-                        minute: $0["minute"],
-                        count: $0["count"],
-                        minCelsius: $0["min_celsius"],
-                        avgCelsius: $0["avg_celsius"],
-                        maxCelsius: $0["max_celsius"]
-                    )
-                }
-            }
-        }
+    /// The per-minute aggregates of `sensor` in time order; only the minutes in `from ..< to` when given.
+    public func readingMinutes(
+        sensor: String,
+        from: EventTime? = nil,
+        to: EventTime? = nil
+    ) throws(SQLiteStoreError) -> [MinuteRecord] {
+        try rows(FactQueries.readingMinutes(sensor: sensor, from: from?.rfc3339, to: to?.rfc3339))
+            .map(MinuteRecord.init(row:))
     }
 }
 

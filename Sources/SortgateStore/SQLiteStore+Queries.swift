@@ -7,6 +7,18 @@ extension SQLiteStore {
         try rows(FactQueries.inventory(zone: zone)).map(InventoryRecord.init(row:))
     }
 
+    /// The rows `query` selects, in (zone, EPC) order (see `FactQueries.inventory(_:)`).
+    public func inventory(_ query: InventoryQuery) throws(SQLiteStoreError) -> [InventoryRecord] {
+        try rows(FactQueries.inventory(query)).map(InventoryRecord.init(row:))
+    }
+
+    /// How many EPCs are present in each zone that holds any.
+    public func presentCounts() throws(SQLiteStoreError) -> [String: Int] {
+        Dictionary(
+            uniqueKeysWithValues: try rows(FactQueries.presentCounts).map { ($0.text("zone"), $0.integer("n")) }
+        )
+    }
+
     /// Movements in time order (ties in insertion order); only those of `epc` (upper-case hex) when given.
     public func movements(epc: String? = nil) throws(SQLiteStoreError) -> [MovementRecord] {
         try rows(FactQueries.movements(epc: epc)).map(MovementRecord.init(row:))

@@ -124,12 +124,18 @@ public final class SQLiteStore: FactSink {
         self.reader = reader
     }
 
-    /// Opens an existing database for reading only, as the `inventory` and `alerts` commands do.
+    /// Opens an existing database for reading only, as the `inventory` and `alerts` commands do
+    /// (one connection) and the HTTP API does (`readers` connections reading concurrently).
+    ///
+    /// With more than one reader the connections form a read-only `DatabasePool`: each read sees
+    /// the last committed transaction (WAL snapshot isolation), and none of them ever takes the
+    /// write lock, so a request never waits for the pipeline's commit nor delays it. The file must
+    /// then be in WAL mode, as every database this sortgate wrote is.
     ///
     /// It never creates a file: a missing database is reported as such, with the commands that
     /// create one. It never migrates either; a database whose schema is older than this
     /// sortgate's is reported, since a reader must not change the file under a running gateway.
-    public static func openReadOnly(path: String) throws(SQLiteStoreError) -> SQLiteStore {
+    public static func openReadOnly(path: String, readers: Int = 1) throws(SQLiteStoreError) -> SQLiteStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SQLiteStoreError(
                 kind: .databaseMissing,
@@ -141,10 +147,14 @@ public final class SQLiteStore: FactSink {
         configuration.label = "sortgate.sqlite.readonly"
         configuration.readonly = true
         configuration.busyMode = .timeout(5)
-        let queue: DatabaseQueue
+        configuration.maximumReaderCount = max(1, readers)
+        let queue: any DatabaseReader
         let upToDate: Bool
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
+            queue =
+                readers > 1
+                ? try DatabasePool(path: path, configuration: configuration)
+                : try DatabaseQueue(path: path, configuration: configuration)
             upToDate = try queue.read { db in try makeMigrator().hasCompletedMigrations(db) }
         } catch {
             throw SQLiteStoreError(kind: .databaseError, path: path, message: "cannot open for reading: \(error)")

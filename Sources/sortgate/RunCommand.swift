@@ -16,7 +16,8 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Subscribes to every MQTT device of the config, decodes and deduplicates what arrives, \
             and keeps the inventory in the configured database. With --record, every raw message \
-            is also appended to a capture file that `sortgate replay` turns into the same database.
+            is also appended to a capture file that `sortgate replay` turns into the same database. \
+            With `http:` in the config it also serves the HTTP API, /metrics and the dashboard.
             """
     )
 
@@ -30,10 +31,15 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap()
+        let registry = bootstrapMetrics()
         let site = try loadConfigOrExit(config)
         let gateway: Gateway
         do {
-            gateway = try Gateway(config: site, options: Gateway.Options(record: record), logger: logger)
+            gateway = try Gateway(
+                config: site,
+                options: Gateway.Options(record: record, metricsRegistry: registry),
+                logger: logger
+            )
         } catch {
             printError("sortgate: \(error)")
             throw ExitCode(error.kind == .config ? 2 : 1)

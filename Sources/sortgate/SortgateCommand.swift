@@ -8,7 +8,7 @@ struct SortgateCommand: AsyncParsableCommand {
         abstract: "Ingestion gateway of an automated sorting center: RFID and cold-chain sensors in, "
             + "inventory and transport status out.",
         subcommands: [
-            RunCommand.self, ReplayCommand.self, RecordCommand.self, CheckConfigCommand.self, InventoryCommand.self,
+            RunCommand.self, ServeCommand.self, ReplayCommand.self, RecordCommand.self, CheckConfigCommand.self, InventoryCommand.self,
             ReadingsCommand.self, AlertsCommand.self, MKTCommand.self, ContainerCommand.self, TransportCommand.self,
             ManifestCommand.self, ExportCommand.self, CentralCommand.self,
         ]

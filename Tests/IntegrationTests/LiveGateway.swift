@@ -23,7 +23,8 @@ final class LiveGateway: Sendable {
         ring: EventRing.Configuration? = nil,
         record: String? = nil,
         idleAdvanceAfter: Duration = .seconds(60),
-        stopTimeout: Duration = .seconds(10)
+        stopTimeout: Duration = .seconds(10),
+        liveStreamClientBuffer: Int = 256
     ) throws {
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .warning
@@ -35,7 +36,8 @@ final class LiveGateway: Sendable {
                 idleAdvanceAfter: idleAdvanceAfter,
                 stopTimeout: stopTimeout,
                 statusInterval: nil,
-                wrapSink: sink
+                wrapSink: sink,
+                liveStreamClientBuffer: liveStreamClientBuffer
             ),
             logger: logger
         )

@@ -70,8 +70,9 @@ struct RunCommandTests {
             )
         #expect(site.contains("port: \(port)") && site.contains(folder.path("live.sqlite")))
         // Only the RFID readers: the demo's Modbus cold-room sensors have no simulator here.
+        // Nor the demo's HTTP API on its fixed port (the HTTP tests add one on a free port).
         let readersOnly = site.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.contains("modbus: {host") }.joined(separator: "\n")
+            .filter { !$0.contains("modbus: {host") && !$0.hasPrefix("http:") }.joined(separator: "\n")
         #expect(readersOnly.components(separatedBy: "modbus:").count == 1)
         try readersOnly.write(toFile: folder.path("site.yaml"), atomically: true, encoding: .utf8)
     }

@@ -30,10 +30,13 @@ final class TemporaryFolder: Sendable {
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
-/// Loads a config of the repository with its database redirected into `folder`.
+/// Loads a config of the repository with its database redirected into `folder`, without its HTTP
+/// API (the demo's fixed port would clash between tests and with a running demo; the HTTP tests
+/// add one on a free port).
 func loadConfig(_ relativePath: String, databaseIn folder: TemporaryFolder) throws -> SiteConfig {
     var config = try SiteConfig.load(path: repositoryRoot.appendingPathComponent(relativePath).path)
     config.database = .sqlite(path: folder.path("sortgate.sqlite"))
+    config.http = nil
     return config
 }
 

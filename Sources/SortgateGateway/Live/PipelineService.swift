@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 public import ServiceLifecycle
 public import SortgateCore
+import Metrics
 import Synchronization
 import SortgateConfig
 public import SortgateIngest
@@ -74,20 +75,28 @@ public final class PipelineService: Service, @unchecked Sendable {
         var awaiting: [(generation: UInt64, arrivals: [Int64])] = []
         var committed: UInt64 = 0
         var latency = LatencyHistogram()
+        /// The same latencies for the metrics backend (`/metrics`), in seconds.
+        let exported = Metrics.Timer(label: "sortgate_commit_latency_seconds")
 
         /// Records the latency of every awaited batch up to `generation`, committed at `now`.
         mutating func settle(upTo generation: UInt64, now: Int64) {
             committed = max(committed, generation)
             while let first = awaiting.first, first.generation <= committed {
-                for arrival in first.arrivals { latency.record(microseconds: (now - arrival) / 1000) }
+                for arrival in first.arrivals {
+                    latency.record(microseconds: (now - arrival) / 1000)
+                    exported.recordNanoseconds(now - arrival)
+                }
                 awaiting.removeFirst()
             }
         }
     }
     private let failure = Mutex<(any Error)?>(nil)
 
-    /// - Parameter writer: `session`'s sink; batches are committed on its thread while this one
-    ///   goes on consuming; alert log lines and latencies wait for the commit.
+    /// - Parameters:
+    ///   - writer: `session`'s sink; batches are committed on its thread while this one goes on
+    ///     consuming; alert log lines and latencies wait for the commit.
+    ///   - onCommitted: called on the writer's thread with each batch once it is committed (the
+    ///     HTTP API's live stream and its counts of written facts); it must not block.
     public init(
         session: IngestSession,
         ring: EventRing,
@@ -96,6 +105,7 @@ public final class PipelineService: Service, @unchecked Sendable {
         flushPolicy: FlushPolicy = .live,
         idleAdvanceAfter: Duration = .seconds(1),
         stopTimeout: Duration = .seconds(10),
+        onCommitted: (@Sendable (FactBatch) -> Void)? = nil,
         logger: Logger
     ) {
         self.session = session
@@ -121,6 +131,7 @@ public final class PipelineService: Service, @unchecked Sendable {
             // free for producers only now: until this commit, a crash must find them in the ring.
             if batch.isComplete, let position = batch.ringPosition { ring.release(upTo: position) }
             log(batch.alerts)
+            onCommitted?(batch)
             let now = EventTime.wallClockNow().nanoseconds
             self?.commits.withLock { $0.settle(upTo: generation, now: now) }
         }

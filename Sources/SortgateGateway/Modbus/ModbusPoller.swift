@@ -4,6 +4,7 @@ public import SortgateConfig
 public import SortgateCore
 public import SortgateIngest
 public import SortgateModbus
+import Metrics
 import SortgateThreads
 import Synchronization
 
@@ -248,6 +249,10 @@ extension ModbusPoller {
         var schedules = line.devices.map {
             ModbusPollSchedule(period: $0.period, maximumBackoff: options.maximumPollBackoff, firstDue: start)
         }
+        // Successful polls' durations, per device: `sortgate_modbus_poll_duration_seconds{source}`.
+        let pollDuration = line.devices.map {
+            Metrics.Timer(label: "sortgate_modbus_poll_duration_seconds", dimensions: [("source", $0.id)])
+        }
         while true {
             let index = schedules.indices.min { schedules[$0].due < schedules[$1].due }!
             if stop.wait(until: schedules[index].due) {
@@ -313,6 +318,7 @@ extension ModbusPoller {
                     let latency = startedAt.duration(to: finishedAt)
                     statistics.lastPollLatency = latency
                     statistics.latency.record(latency)
+                    pollDuration[index].record(duration: latency)
                 } else {
                     statistics.failedPolls += 1
                     for failure in failures {
