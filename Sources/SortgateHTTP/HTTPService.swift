@@ -131,7 +131,7 @@ public final class HTTPService: Service, Sendable {
         endpoints.addRoutes(to: router)
         stream.addRoute(to: router)
         dashboard.addRoutes(to: router)
-        router.get("metrics") { [self] _, _ in metrics() }
+        router.get("metrics") { [self] _, _ in try await metrics() }
         router.get("openapi.yaml") { [openAPI] _, _ in
             Response(
                 status: .ok,
@@ -180,9 +180,9 @@ public final class HTTPService: Service, Sendable {
 
     /// The Prometheus text: the gateway's snapshot and the outbox depth put into the registry,
     /// then the whole registry rendered.
-    func metrics() -> Response {
+    func metrics() async throws -> Response {
         let snapshot = endpoints.gateway?.snapshot()
-        let depth = (try? endpoints.database.outboxDepth()) ?? [:]
+        let depth = try await endpoints.read { [database = endpoints.database] in try database.outboxDepth() }
         let routes = Set((snapshot?.alertRoutes ?? []) + depth.keys).sorted()
         exporter.update(snapshot: snapshot, outboxDepth: depth, routes: routes, feed: feed)
         return Response(

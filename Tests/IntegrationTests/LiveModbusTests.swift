@@ -50,3 +50,67 @@ struct LiveModbusTests {
         #expect(try replayed.readings() == live)
     }
 }
+
+/// What the HTTP API of a live gateway says about its Modbus devices.
+@Suite("Live Modbus polling through the HTTP API")
+struct LiveModbusHTTPTests {
+    @Test("/api/sources and /metrics show each device's polls, failures by kind and connection, and agree")
+    func sourcesAndMetrics() async throws {
+        let script = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("Tools/ModbusSimulator/demo-coldrooms.yaml"),
+            encoding: .utf8
+        )
+        let simulator = try await ModbusSimulatorProcess(script: script)
+        let folder = try TemporaryFolder()
+        let httpPort = freeLoopbackPort()
+        // `dead-t1` points at a port nobody listens on: every poll fails to connect.
+        let yaml = """
+            site: live-modbus-http-test
+            database: {sqlite: \(folder.path("live.sqlite"))}
+            profiles_path: [\(repositoryRoot.appendingPathComponent("Devices").path)]
+            http: {port: \(httpPort)}
+            zones:
+              cold-room-a: {type: cold-room}
+            devices:
+              - {id: coldroom-a-t1, profile: xy-md02, modbus: {host: 127.0.0.1, port: \(simulator.port), unit: 1}, poll: 200ms, timeout: 200ms, zone: cold-room-a}
+              - {id: dead-t1, profile: xy-md02, modbus: {host: 127.0.0.1, port: \(freeLoopbackPort()), unit: 1}, poll: 200ms, timeout: 200ms, zone: cold-room-a}
+            """
+        try yaml.write(toFile: folder.path("site.yaml"), atomically: true, encoding: .utf8)
+        let gateway = try LiveGateway(config: try SiteConfig.load(path: folder.path("site.yaml")))
+        let client = HTTPTestClient(port: httpPort, token: nil)
+        try await client.waitUntilListening()
+        #expect(await eventually(timeout: .seconds(20)) { gateway.pipeline.status.totals.sensorReadings >= 5 })
+
+        func modbus(_ sources: [[String: Any]], _ device: String) -> [String: Any]? {
+            sources.first { $0["device"] as? String == device }?["modbus"] as? [String: Any]
+        }
+        let before = try #require(try await client.get("/api/sources").json()["sources"] as? [[String: Any]])
+        let metrics = try PrometheusExposition(parsing: try await client.get("/metrics").text)
+        let after = try #require(try await client.get("/api/sources").json()["sources"] as? [[String: Any]])
+
+        let healthy = try #require(after.first { $0["device"] as? String == "coldroom-a-t1" })
+        #expect(healthy["kind"] as? String == "modbus")
+        #expect(healthy["connected"] as? Bool == true)
+        #expect(modbus(after, "coldroom-a-t1")?["failed_polls"] as? Int == 0)
+        let dead = try #require(after.first { $0["device"] as? String == "dead-t1" })
+        #expect(dead["connected"] as? Bool == false)
+        let deadFailures = try #require(modbus(after, "dead-t1")?["failures"] as? [String: Int])
+        #expect((deadFailures["connection"] ?? 0) >= 1)
+        #expect((modbus(after, "dead-t1")?["last_error"] as? String)?.isEmpty == false)
+
+        // Polls go on between the three requests: the scrape lies between the two listings.
+        for device in ["coldroom-a-t1", "dead-t1"] {
+            let polls = try #require(metrics.value("sortgate_modbus_polls_total", ["source": device]))
+            #expect(Double(modbus(before, device)?["polls"] as? Int ?? -1) <= polls, "\(device)")
+            #expect(polls <= Double(modbus(after, device)?["polls"] as? Int ?? -1), "\(device)")
+        }
+        #expect(metrics.value("sortgate_source_connected", ["source": "coldroom-a-t1"]) == 1)
+        #expect(metrics.value("sortgate_source_connected", ["source": "dead-t1"]) == 0)
+        let failed = try #require(
+            metrics.value("sortgate_modbus_request_failures_total", ["source": "dead-t1", "kind": "connection"])
+        )
+        #expect(Double(deadFailures["connection"] ?? -1) >= failed && failed >= 1)
+        #expect(metrics.value("sortgate_modbus_failed_polls_total", ["source": "coldroom-a-t1"]) == 0)
+        try await gateway.stop()
+    }
+}
