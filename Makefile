@@ -92,7 +92,7 @@ install: deps
 	swift build -c release --product sortgate
 	$(MAKE) install-files
 
-## Installs BINARY (default: the release build), the device profiles, the systemd unit (ExecStart
+## Installs BINARY (default: the release build) with its resource bundles, the device profiles, the systemd unit (ExecStart
 ## pointing at the installed binary) and a sample config in /etc/sortgate, never over an existing
 ## one. Run as root without DESTDIR, it also creates the system user `sortgate`.
 install-files:
@@ -100,6 +100,13 @@ install-files:
 	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(DATADIR)/Devices" "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(UNITDIR)" \
 		"$(DESTDIR)$(CONFDIR)/devices"
 	install -m 0755 "$(BINARY)" "$(DESTDIR)$(BINDIR)/sortgate"
+	@# The resource bundles (the dashboard's files, the OpenAPI document) go beside the binary,
+	@# where its Bundle.module looks first (otherwise it would fall back to the build folder).
+	for bundle in "$(dir $(BINARY))"*.resources; do \
+		case "$$bundle" in *Tests.resources) continue ;; esac; \
+		rm -rf "$(DESTDIR)$(BINDIR)/$$(basename "$$bundle")"; \
+		cp -R "$$bundle" "$(DESTDIR)$(BINDIR)/" && chmod -R u=rwX,go=rX "$(DESTDIR)$(BINDIR)/$$(basename "$$bundle")"; \
+	done
 	install -m 0644 Devices/*.yaml "$(DESTDIR)$(DATADIR)/Devices/"
 	install -m 0644 Config/production.example.yaml "$(DESTDIR)$(DATADIR)/"
 	install -m 0644 README.md "$(DESTDIR)$(DOCDIR)/"

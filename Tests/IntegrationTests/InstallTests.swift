@@ -40,6 +40,17 @@ struct InstallTests {
         let shipped = try files.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Devices").path)
         #expect(try files.contentsOfDirectory(atPath: staged.devices).sorted() == shipped.sorted())
         #expect(shipped.count >= 9)
+        // The resource bundles beside the binary (where Bundle.module looks first), test bundles left out.
+        let dashboard = "/usr/local/bin/sortgate_SortgateHTTP.resources/Resources/Dashboard"
+        for file in ["index.html", "dashboard.css", "dashboard.js"] {
+            let source = repositoryRoot.appendingPathComponent("Sources/SortgateHTTP/Resources/Dashboard/\(file)")
+            #expect(files.contents(atPath: staged.root + dashboard + "/" + file) == (try Data(contentsOf: source)))
+        }
+        #expect(
+            try files.contentsOfDirectory(atPath: staged.root + "/usr/local/bin").filter {
+                $0.hasSuffix("Tests.resources")
+            } == []
+        )
         #expect(files.fileExists(atPath: staged.root + "/usr/local/share/sortgate/production.example.yaml"))
         #expect(files.fileExists(atPath: staged.root + "/usr/local/share/doc/sortgate/README.md"))
         var isFolder: ObjCBool = false
@@ -121,24 +132,66 @@ struct InstallTests {
         #expect(score <= 1.5, "\(line)")
     }
 
+    /// Runs its arguments under PR_SET_MDWE (65) with PR_MDWE_REFUSE_EXEC_GAIN (1): from then on,
+    /// and across exec, no mapping may become writable and executable, which is what
+    /// MemoryDenyWriteExecute=yes enforces (with seccomp) under systemd.
+    static let underMDWE = """
+        import ctypes, os, sys
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(65, 1, 0, 0, 0) != 0:
+            sys.exit("prctl(PR_SET_MDWE) failed: " + os.strerror(ctypes.get_errno()) + " (Linux 6.3 or newer needed)")
+        os.execv(sys.argv[1], sys.argv[1:])
+        """
+
+    @Test(
+        "the installed binary runs the live gateway with its HTTP API under MemoryDenyWriteExecute, then stops cleanly"
+    )
+    func liveGatewayUnderMemoryDenyWriteExecute() async throws {
+        let staged = try StagedInstall()
+        let broker = try await MosquittoBroker(extraConfiguration: siteBrokerSettings)
+        let folder = try TemporaryFolder()
+        let port = freeLoopbackPort()
+        try RunHTTPTests.writeConfig(
+            brokerPort: broker.port,
+            folder: folder,
+            http: "{bind: 127.0.0.1, port: \(port)}",
+            tokenMode: nil
+        )
+        // Marks the installed page, to see that the installed binary serves its installed bundle.
+        let page = staged.root + "/usr/local/bin/sortgate_SortgateHTTP.resources/Resources/Dashboard/index.html"
+        let marked = try String(contentsOfFile: page, encoding: .utf8) + "<!-- installed copy -->\n"
+        try marked.write(toFile: page, atomically: true, encoding: .utf8)
+        let process = try Process.startLogging(
+            URL(fileURLWithPath: "/usr/bin/python3"),
+            ["-c", Self.underMDWE, staged.binary, "run", "--config", folder.path("site.yaml"), "--log-format", "json"],
+            output: folder.url.appendingPathComponent("stdout.log"),
+            error: folder.url.appendingPathComponent("stderr.log")
+        )
+        defer { if process.isRunning { process.interrupt() } }
+        let client = HTTPTestClient(port: port, token: nil)
+        try await client.waitUntilListening()
+        let capture = repositoryRoot.appendingPathComponent("Tools/captures/demo.jsonl").path
+        let published = try await publishCapture(capture, port: broker.port, range: 0..<300)
+        #expect(published == 300)
+        #expect(try await client.get("/health").status == 200)
+        let served = try await client.get("/")
+        #expect(served.status == 200 && served.text == marked)
+        let metrics = try await client.get("/metrics")
+        #expect(metrics.status == 200 && metrics.text.contains("sortgate_source_messages_total"))
+        #expect(process.terminateAndWait() == 0)
+        let log = try String(contentsOfFile: folder.path("stderr.log"), encoding: .utf8)
+        #expect(log.split(separator: "\n").allSatisfy { parseJSONObject(String($0)) != nil }, "\(log)")
+    }
+
     @Test("the installed binary runs a replay under MemoryDenyWriteExecute, as the unit starts it")
     func memoryDenyWriteExecute() throws {
         let staged = try StagedInstall()
         let folder = try TemporaryFolder()
         try RunCommandTests.writeSiteConfig(port: 1, folder: folder)
         let capture = repositoryRoot.appendingPathComponent("Tools/captures/demo.jsonl").path
-        // PR_SET_MDWE (65) with PR_MDWE_REFUSE_EXEC_GAIN (1): from then on, and across exec, no
-        // mapping may become writable and executable: what MemoryDenyWriteExecute=yes enforces.
-        let script = """
-            import ctypes, os, sys
-            libc = ctypes.CDLL(None, use_errno=True)
-            if libc.prctl(65, 1, 0, 0, 0) != 0:
-                sys.exit("prctl(PR_SET_MDWE) failed: " + os.strerror(ctypes.get_errno()) + " (Linux 6.3 or newer needed)")
-            os.execv(sys.argv[1], sys.argv[1:])
-            """
         let result = try CommandRunner.run(
             "/usr/bin/python3",
-            ["-c", script, staged.binary, "replay", capture, "--config", folder.path("site.yaml")],
+            ["-c", Self.underMDWE, staged.binary, "replay", capture, "--config", folder.path("site.yaml")],
             timeout: .seconds(120)
         )
         #expect(result.status == 0, "\(result.standardError)")
