@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Synthetic workloads shared by the suites: EPC populations, read streams, capture files, site configs.
@@ -62,6 +63,7 @@ let package = Package(
                 .product(name: "SortgateStore", package: "sortgate"),
                 .product(name: "SortgateTestSupport", package: "sortgate"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Benchmarks/Central",
             swiftSettings: swiftSettings,
