@@ -181,8 +181,10 @@ public final class HTTPService: Service, Sendable {
     /// The Prometheus text: the gateway's snapshot and the outbox depth put into the registry,
     /// then the whole registry rendered.
     func metrics() async throws -> Response {
-        let snapshot = endpoints.gateway?.snapshot()
         let depth = try await endpoints.read { [database = endpoints.database] in try database.outboxDepth() }
+        // Taken last, just before rendering, so that the sampled totals and the instruments the
+        // gateway records itself (the latency histograms) describe nearly the same moment.
+        let snapshot = endpoints.gateway?.snapshot()
         let routes = Set((snapshot?.alertRoutes ?? []) + depth.keys).sorted()
         exporter.update(snapshot: snapshot, outboxDepth: depth, routes: routes, feed: feed)
         return Response(

@@ -29,6 +29,8 @@ struct HTTPAPITests {
         let store: SQLiteStore
         let service: HTTPService
         let port: Int
+        /// What the server logged.
+        let log = LogStore()
         private let group: ServiceGroup
         private let running: Task<Void, any Error>
 
@@ -50,8 +52,7 @@ struct HTTPAPITests {
                 files: [TransportReplayTests.captures.appendingPathComponent("transport.jsonl").path],
                 into: session
             )
-            var logger = Logger(label: "test-http")
-            logger.logLevel = .warning
+            let logger = log.logger
             let listening = Mutex<Int?>(nil)
             service = try HTTPService(
                 configuration: HTTPService.Configuration(port: 0, token: token.map { APIToken($0) }),
@@ -237,6 +238,11 @@ struct HTTPAPITests {
         #expect(row["status"] as String == "acknowledged")
         #expect(try reply.json()["acknowledged_at"] as? String == row["acknowledged_at"] as String)
         #expect(try await server.client.request("/api/alerts/nope/ack", method: .POST).status == 404)
+        // The write is logged with the client's address.
+        let logged = server.log.all.filter { $0.message == "alert acknowledged over HTTP" }
+        #expect(logged.count == 1)
+        #expect(logged.first?.metadata["alert"] == id)
+        #expect(logged.first?.metadata["client"]?.hasPrefix("127.0.0.1:") == true)
         try await server.stop()
     }
 

@@ -22,60 +22,6 @@ final class MessageCollector: Sendable {
     }
 }
 
-/// Keeps every log entry a client wrote, so tests can check what an operator would read.
-final class LogStore: Sendable {
-    struct Entry: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-
-    private let entries = Mutex<[Entry]>([])
-
-    var all: [Entry] {
-        entries.withLock { $0 }
-    }
-
-    func contains(level: Logger.Level? = nil, _ text: String) -> Bool {
-        all.contains { entry in
-            (level == nil || entry.level == level) && entry.message.contains(text)
-        }
-    }
-
-    func append(_ entry: Entry) {
-        entries.withLock { $0.append(entry) }
-    }
-
-    var logger: Logger {
-        var logger = Logger(label: "sortgate.mqtt.test") { _ in CapturingLogHandler(store: self) }
-        logger.logLevel = .debug
-        return logger
-    }
-}
-
-struct CapturingLogHandler: LogHandler {
-    let store: LogStore
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .debug
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var merged = metadata
-        merged.merge(event.metadata ?? [:]) { _, new in new }
-        store.append(
-            LogStore.Entry(
-                level: event.level,
-                message: "\(event.message)",
-                metadata: merged.mapValues { "\($0)" }
-            )
-        )
-    }
-}
-
 /// A client with its collector and log, configured for tests: short backoff so reconnects are quick.
 struct TestClient {
     let client: MQTTClient
