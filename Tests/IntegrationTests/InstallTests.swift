@@ -132,21 +132,41 @@ struct InstallTests {
         #expect(score <= 1.5, "\(line)")
     }
 
-    /// Runs its arguments under PR_SET_MDWE (65) with PR_MDWE_REFUSE_EXEC_GAIN (1): from then on,
-    /// and across exec, no mapping may become writable and executable, which is what
-    /// MemoryDenyWriteExecute=yes enforces (with seccomp) under systemd.
-    static let underMDWE = """
-        import ctypes, os, sys
+    /// Runs its arguments as the unit confines them, without systemd (none runs as PID 1 here):
+    /// the unit's system call filter (`SystemCallFilter=@system-service` minus `@privileged
+    /// @resources`, others failing with EPERM), its groups expanded by systemd-analyze itself and
+    /// loaded with libseccomp; and PR_SET_MDWE (65) with PR_MDWE_REFUSE_EXEC_GAIN (1): no mapping
+    /// may become writable and executable, what `MemoryDenyWriteExecute=yes` enforces. Both hold
+    /// across exec.
+    static let confinedAsTheUnit = """
+        import ctypes, errno, os, subprocess, sys, seccomp
+        def group(name, seen):
+            if name in seen: return set()
+            seen.add(name)
+            listing = subprocess.run(["systemd-analyze", "syscall-filter", name],
+                                     capture_output=True, text=True, check=True).stdout
+            names = set()
+            for line in listing.splitlines()[1:]:
+                item = line.strip()
+                if not item or item.startswith("#"): continue
+                names |= group(item, seen) if item.startswith("@") else {item}
+            return names
+        allowed = group("@system-service", set()) - group("@privileged", set()) - group("@resources", set())
+        syscalls = seccomp.SyscallFilter(defaction=seccomp.ERRNO(errno.EPERM))
+        for name in allowed:
+            try: syscalls.add_rule(seccomp.ALLOW, name)
+            except (RuntimeError, ValueError): pass  # not a system call of this architecture
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(65, 1, 0, 0, 0) != 0:
             sys.exit("prctl(PR_SET_MDWE) failed: " + os.strerror(ctypes.get_errno()) + " (Linux 6.3 or newer needed)")
+        syscalls.load()
         os.execv(sys.argv[1], sys.argv[1:])
         """
 
     @Test(
-        "the installed binary runs the live gateway with its HTTP API under MemoryDenyWriteExecute, then stops cleanly"
+        "the installed binary runs the live gateway with its HTTP API confined as the unit confines it, then stops cleanly"
     )
-    func liveGatewayUnderMemoryDenyWriteExecute() async throws {
+    func liveGatewayConfinedAsTheUnit() async throws {
         let staged = try StagedInstall()
         let broker = try await MosquittoBroker(extraConfiguration: siteBrokerSettings)
         let folder = try TemporaryFolder()
@@ -163,7 +183,10 @@ struct InstallTests {
         try marked.write(toFile: page, atomically: true, encoding: .utf8)
         let process = try Process.startLogging(
             URL(fileURLWithPath: "/usr/bin/python3"),
-            ["-c", Self.underMDWE, staged.binary, "run", "--config", folder.path("site.yaml"), "--log-format", "json"],
+            [
+                "-c", Self.confinedAsTheUnit, staged.binary, "run", "--config", folder.path("site.yaml"),
+                "--log-format", "json",
+            ],
             output: folder.url.appendingPathComponent("stdout.log"),
             error: folder.url.appendingPathComponent("stderr.log")
         )
@@ -183,15 +206,15 @@ struct InstallTests {
         #expect(log.split(separator: "\n").allSatisfy { parseJSONObject(String($0)) != nil }, "\(log)")
     }
 
-    @Test("the installed binary runs a replay under MemoryDenyWriteExecute, as the unit starts it")
-    func memoryDenyWriteExecute() throws {
+    @Test("the installed binary runs a replay confined as the unit confines it; the confinement refuses what it must")
+    func replayConfinedAsTheUnit() throws {
         let staged = try StagedInstall()
         let folder = try TemporaryFolder()
         try RunCommandTests.writeSiteConfig(port: 1, folder: folder)
         let capture = repositoryRoot.appendingPathComponent("Tools/captures/demo.jsonl").path
         let result = try CommandRunner.run(
             "/usr/bin/python3",
-            ["-c", Self.underMDWE, staged.binary, "replay", capture, "--config", folder.path("site.yaml")],
+            ["-c", Self.confinedAsTheUnit, staged.binary, "replay", capture, "--config", folder.path("site.yaml")],
             timeout: .seconds(120)
         )
         #expect(result.status == 0, "\(result.standardError)")
@@ -213,5 +236,12 @@ struct InstallTests {
         #expect(
             refused.standardError.contains("PermissionError") || refused.standardError.contains("Permission denied")
         )
+        // A privileged system call outside the filter fails with EPERM.
+        let chroot = try CommandRunner.run(
+            "/usr/bin/python3",
+            ["-c", Self.confinedAsTheUnit, "/usr/sbin/chroot", "/", "/bin/true"]
+        )
+        #expect(chroot.status != 0)
+        #expect(chroot.standardError.contains("Operation not permitted"), "\(chroot.standardError)")
     }
 }
