@@ -2,8 +2,8 @@
 /// the central database a gateway ships to (`central: {postgres: URL}`).
 ///
 /// The URL names the user, host, port and database (`postgres://sortgate@db:5432/sortgate`); the
-/// password is never in the config, only in `password_file`, which is read when connecting, so a
-/// rotated password needs no config change. With `tls` the connection must be TLS and the server's
+/// password is never in the config, only in `password_file`, which the gateway reads when it starts
+/// (a rotated password needs a restart, not a config change). With `tls` the connection must be TLS and the server's
 /// certificate must be signed by `tls.ca` (and carry the URL's host name); without it the connection
 /// is plain, which is only right on loopback or a private link.
 public struct PostgresConfig: Sendable, Hashable {
