@@ -36,19 +36,48 @@ public enum FactQueries {
         )
     }
 
-    /// Readings in time order; only those of `sensor` when given, and only those in `from ..< to`
-    /// (RFC 3339 with nine fraction digits, as stored, so that text order is time order) when given.
-    public static func readings(sensor: String?, from: String? = nil, to: String? = nil) -> FactQuery {
+    /// Readings in time order; only those of `sensor` and of `zone` when given, and only those in
+    /// `from ..< to` (RFC 3339 with nine fraction digits, as stored, so that text order is time
+    /// order) when given.
+    public static func readings(
+        sensor: String?,
+        zone: String? = nil,
+        from: String? = nil,
+        to: String? = nil
+    ) -> FactQuery {
         FactQuery(
             """
             SELECT sensor, zone, at, celsius FROM readings
             WHERE (CAST(?1 AS TEXT) IS NULL OR sensor = ?1) AND (CAST(?2 AS TEXT) IS NULL OR at >= ?2)
-              AND (CAST(?3 AS TEXT) IS NULL OR at < ?3)
+              AND (CAST(?3 AS TEXT) IS NULL OR at < ?3) AND (CAST(?4 AS TEXT) IS NULL OR zone = ?4)
             ORDER BY at, id
             """,
-            [sensor, from, to],
+            [sensor, from, to, zone],
             purpose: "reading the readings"
         )
+    }
+
+    /// Where a container (SSCC or GRAI, upper-case hex EPC) stayed and the readings of each zone
+    /// during its stay there, in time order: SQLite's `container_readings` view, written out so
+    /// that PostgreSQL runs the same text. A stay ends at the container's next movement; on a hub
+    /// that movement may be at another site, and a stay's readings are those of its own site.
+    public static func containerReadings(container: String) -> FactQuery {
+        func sql(_ sameSite: String) -> String {
+            """
+            SELECT m.epc AS container, m.to_zone AS zone, m.at AS zone_since, r.sensor, r.at, r.celsius
+            FROM movements m
+            JOIN inventory i ON i.epc = m.epc AND i.scheme IN ('sscc-96', 'grai-96', 'grai-170')
+            JOIN readings r ON r.zone = m.to_zone\(sameSite) AND r.at >= m.at
+                AND r.at < coalesce(
+                    (SELECT min(n.at) FROM movements n WHERE n.epc = m.epc AND n.at > m.at),
+                    '9999-12-31T23:59:59.999999999Z'
+                )
+            WHERE m.epc = ?1 AND m.kind IN ('arrival', 'move')
+            ORDER BY r.at, r.sensor
+            """
+        }
+        return FactQuery(sql(""), [container], purpose: "reading a container's temperatures")
+            .centrally(sql(" AND r.site = m.site"), [container])
     }
 
     /// The per-minute aggregates of `sensor` in time order; only the minutes in `from ..< to` when given.
@@ -151,6 +180,14 @@ extension FactReader {
         try await fetch(FactQueries.readings(sensor: sensor)).map(ReadingRecord.init(row:))
     }
 
+    public func readings(zone: String) async throws -> [ReadingRecord] {
+        try await fetch(FactQueries.readings(sensor: nil, zone: zone)).map(ReadingRecord.init(row:))
+    }
+
+    public func containerReadings(container: String) async throws -> [ContainerReadingRecord] {
+        try await fetch(FactQueries.containerReadings(container: container)).map(ContainerReadingRecord.init(row:))
+    }
+
     public func latestReadings() async throws -> [ReadingRecord] {
         try await fetch(FactQueries.latestReadings).map(ReadingRecord.init(row:))
     }
@@ -218,6 +255,19 @@ extension MinuteRecord {
 extension ReadingRecord {
     init(row: FactRow) {
         self.init(sensor: row.text("sensor"), zone: row.optionalText("zone"), at: row.text("at"), celsius: row.real("celsius"))
+    }
+}
+
+extension ContainerReadingRecord {
+    init(row: FactRow) {
+        self.init(
+            container: row.text("container"),
+            zone: row.text("zone"),
+            zoneSince: row.text("zone_since"),
+            sensor: row.text("sensor"),
+            at: row.text("at"),
+            celsius: row.real("celsius")
+        )
     }
 }
 

@@ -1,4 +1,3 @@
-import GRDB
 public import SortgateCore
 
 /// One row of `readings`, as stored.
@@ -58,27 +57,7 @@ extension SQLiteStore {
     /// Where a container (SSCC or GRAI, upper-case hex EPC) was and the temperatures it had there,
     /// in time order.
     public func containerReadings(container: String) throws(SQLiteStoreError) -> [ContainerReadingRecord] {
-        try attempt("reading a container's temperatures") {
-            try reader.read { db in
-                try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT container, zone, zone_since, sensor, at, celsius FROM container_readings
-                        WHERE container = ? ORDER BY at, sensor
-                        """,
-                    arguments: [container]
-                ).map {
-                    ContainerReadingRecord(
-                        container: $0["container"],
-                        zone: $0["zone"],
-                        zoneSince: $0["zone_since"],
-                        sensor: $0["sensor"],
-                        at: $0["at"],
-                        celsius: $0["celsius"]
-                    )
-                }
-            }
-        }
+        try rows(FactQueries.containerReadings(container: container)).map(ContainerReadingRecord.init(row:))
     }
 }
 

@@ -68,6 +68,16 @@ struct AlertsCommand: AsyncParsableCommand {
 
         func run() throws {
             let site = try loadConfigOrExit(config)
+            // A hub holds copies of what the sites shipped: an acknowledgement written there would
+            // never reach the gateway whose alert it is, and its next shipment would overwrite it.
+            if case .postgres = site.database {
+                printError(
+                    "sortgate: \(config) is a hub's config (database: postgres), which only reads what the sites "
+                        + "shipped; acknowledge the alert at the gateway that raised it: "
+                        + "`sortgate alerts ack \(id) --config SITE.yaml` on that site"
+                )
+                throw ExitCode(2)
+            }
             let store = try openStore(site)
             let found = try query { try store.acknowledgeAlert(id: id, at: EventTime.wallClockNow().rfc3339) }
             guard found else {

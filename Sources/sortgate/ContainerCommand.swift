@@ -7,7 +7,7 @@ import SortgateGateway
 import SortgateStore
 
 /// `sortgate container EPC --config F`: one container's cold-chain record, from the database.
-struct ContainerCommand: ParsableCommand {
+struct ContainerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "container",
         abstract: "Where a container was, the temperatures it had, time out of range, MKT and its alerts.",
@@ -20,15 +20,19 @@ struct ContainerCommand: ParsableCommand {
     @Argument(help: "The container's EPC (hex).")
     var epc: String
 
-    @Option(name: .long, help: "The site config.")
+    @Option(name: .long, help: "The site config, or a hub's (`database: {postgres: URL}`).")
     var config: String
 
-    func run() throws {
+    func run() async throws {
         let site = try loadConfigOrExit(config)
-        let store = try openDatabaseForReading(site)
         let container = epc.uppercased()
-        let readings = try query { try store.containerReadings(container: container) }
-        let movements = try query { try store.movements(epc: container) }
+        let (movements, readings, alerts) = try await withFactReader(site) { database in
+            (
+                try await database.movements(epc: container),
+                try await database.containerReadings(container: container),
+                try await database.alerts().filter { $0.container == container }
+            )
+        }
         guard !movements.isEmpty else {
             printError("sortgate: no movements of \(container) in the database")
             throw ExitCode(1)
@@ -75,7 +79,6 @@ struct ContainerCommand: ParsableCommand {
                 "class \(className): time out of range \(outOfRange.components.seconds / 60) min \(outOfRange.components.seconds % 60) s"
             )
         }
-        let alerts = try query { try store.alerts() }.filter { $0.container == container }
         for alert in alerts {
             print(
                 "  alert \(alert.id) \(alert.kind) \(alert.status): started \(alert.startedAt), confirmed \(alert.confirmedAt)"

@@ -10,15 +10,8 @@ enum ListingFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, csv
 }
 
-/// Opens the configured database read-only for a listing command, or exits with the reason.
-func openDatabaseForReading(_ site: SiteConfig) throws -> SQLiteStore {
-    guard case .sqlite(let path) = site.database else {
-        printError(
-            "sortgate: this command reads a site's SQLite; on a hub's PostgreSQL use inventory, readings, alerts or "
-                + "transport"
-        )
-        throw ExitCode(2)
-    }
+/// Opens a site's SQLite read-only for a listing command, or exits with the reason.
+func openDatabaseForReading(path: String) throws -> SQLiteStore {
     do {
         return try SQLiteStore.openReadOnly(path: path)
     } catch {
@@ -67,8 +60,8 @@ func withFactReader<T: Sendable>(
     _ body: @escaping @Sendable (any FactReader) async throws -> T
 ) async throws -> T {
     switch site.database {
-    case .sqlite:
-        let reader = SQLiteFactReader(try openDatabaseForReading(site))
+    case .sqlite(let path):
+        let reader = SQLiteFactReader(try openDatabaseForReading(path: path))
         do {
             return try await body(reader)
         } catch let error as SQLiteStoreError {

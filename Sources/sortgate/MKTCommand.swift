@@ -7,7 +7,7 @@ import SortgateGateway
 import SortgateStore
 
 /// `sortgate mkt --config F (--sensor S | --zone Z | --container EPC) [--window 24h] [--until T]`.
-struct MKTCommand: ParsableCommand {
+struct MKTCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mkt",
         abstract: "Mean kinetic temperature (USP <1160>, ΔH/R = 10 000 K) of a sensor, zone or container.",
@@ -18,7 +18,7 @@ struct MKTCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The site config.")
+    @Option(name: .long, help: "The site config, or a hub's (`database: {postgres: URL}`).")
     var config: String
 
     @Option(name: .long, help: "A temperature sensor (device id).")
@@ -52,30 +52,30 @@ struct MKTCommand: ParsableCommand {
         guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json") }
     }
 
-    func run() throws {
+    func run() async throws {
         let site = try loadConfigOrExit(config)
-        let store = try openDatabaseForReading(site)
-        let samples: [(time: EventTime, celsius: Double)]
-        let what: String
-        if let sensor {
-            what = "sensor \(sensor)"
-            samples = try query { try store.readings(sensor: sensor) }.compactMap { Self.sample($0.at, $0.celsius) }
-        } else if let zone {
-            what = "zone \(zone)"
-            samples = try query { try store.readings() }.filter { $0.zone == zone }
-                .compactMap { Self.sample($0.at, $0.celsius) }
-        } else {
-            what = "container \(container!)"
-            samples = try query { try store.containerReadings(container: container!) }
-                .compactMap { Self.sample($0.at, $0.celsius) }
+        let what =
+            if let sensor { "sensor \(sensor)" } else if let zone { "zone \(zone)" } else { "container \(container!)" }
+        let readings: [(zone: String?, at: String, celsius: Double)] = try await withFactReader(site) {
+            [sensor, zone, container] database in
+            if let sensor {
+                try await database.readings(sensor: sensor).map { ($0.zone, $0.at, $0.celsius) }
+            } else if let zone {
+                try await database.readings(zone: zone).map { ($0.zone, $0.at, $0.celsius) }
+            } else {
+                try await database.containerReadings(container: container!).map { ($0.zone, $0.at, $0.celsius) }
+            }
         }
+        let samples = readings.compactMap { Self.sample($0.at, $0.celsius) }
         guard let last = samples.map(\.time).max() else {
             printError("sortgate: no readings for \(what)")
             throw ExitCode(1)
         }
         let end = until.flatMap { try? EventTime(rfc3339: $0) } ?? last
         let offlineAfter = site.coldChain.classes.values.map(\.offlineAfter).max() ?? .seconds(600)
-        let windowLength = window.flatMap { Duration(configText: $0) } ?? classWindow(site) ?? .seconds(86_400)
+        let windowLength =
+            window.flatMap { Duration(configText: $0) } ?? classWindow(site, sensorZone: readings.last?.zone)
+            ?? .seconds(86_400)
         var mkt = MeanKineticTemperature(
             window: windowLength,
             weighting: .timeWeighted(maximumHold: offlineAfter)
@@ -110,14 +110,10 @@ struct MKTCommand: ParsableCommand {
         }
     }
 
-    /// The `mkt_window` of the class of the zone asked for, or of the sensor's zone.
-    private func classWindow(_ site: SiteConfig) -> Duration? {
-        var zoneName = zone
-        if let sensor, let device = site.devices.first(where: { $0.id == sensor }),
-            case .modbus(let modbus) = device.connection
-        {
-            zoneName = modbus.zone
-        }
+    /// The `mkt_window` of the class of the zone asked for, or of the zone of the sensor's latest
+    /// reading (`sensorZone`: a hub's config names no devices, its readings name their zone).
+    private func classWindow(_ site: SiteConfig, sensorZone: String?) -> Duration? {
+        let zoneName = sensor == nil ? zone : sensorZone
         guard let zoneName, let className = site.zones.first(where: { $0.name == zoneName })?.temperatureClass else {
             return nil
         }

@@ -88,6 +88,56 @@ struct CentralShippingTests {
         }
     }
 
+    @Test("`container` and `mkt` on a hub print exactly what they print on the site's SQLite; `alerts ack` on a hub is refused")
+    func coldChainOnHub() async throws {
+        let postgres = try PostgresServer()
+        defer { postgres.remove() }
+        let folder = try TemporaryFolder()
+        let (capture, pallet) = try ColdChainReplayTests.timelineCapture(in: folder)
+        let site = folder.path("site.yaml")
+        let hub = folder.path("hub.yaml")
+        let yaml = ColdChainReplayTests.configYAML
+        try yaml.replacingOccurrences(of: "sqlite: sortgate.sqlite", with: "sqlite: \(folder.path("site.sqlite"))")
+            .write(toFile: site, atomically: true, encoding: .utf8)
+        try yaml.replacingOccurrences(
+            of: "sqlite: sortgate.sqlite",
+            with: "postgres: \"\(postgres.url())\", password_file: \"\(postgres.passwordFile)\""
+        ).write(toFile: hub, atomically: true, encoding: .utf8)
+        for config in [site, hub] {
+            let replayed = try CommandRunner.run(RunCommandTests.executable, ["replay", capture, "--config", config], timeout: .seconds(120))
+            #expect(replayed.status == 0, "\(config): \(replayed.standardError)")
+        }
+
+        func same(_ arguments: [String]) throws -> String {
+            let onHub = try CommandRunner.run(RunCommandTests.executable, arguments + ["--config", hub])
+            let onSite = try CommandRunner.run(RunCommandTests.executable, arguments + ["--config", site])
+            #expect(onHub.status == 0, "\(arguments): \(onHub.standardError)")
+            #expect(onSite.status == 0, "\(arguments): \(onSite.standardError)")
+            #expect(onHub.standardOutput == onSite.standardOutput, "\(arguments)")
+            return onSite.standardOutput
+        }
+        func at(_ minutes: Double) -> String { ColdChainReplayTests.time(minutes: minutes).rfc3339 }
+        // The pallet's record (see `ColdChainReplayTests.timeline` for why these values).
+        let record = try same(["container", pallet.hex])
+        #expect(record.hasPrefix("container \(pallet.hex)\n  \(at(0))  arrival  - → cold-room-a\n  \(at(6))  move  cold-room-a → dock-out-1\n"))
+        #expect(record.contains("readings 25, min 4.00 °C, max 15.00 °C, MKT "))
+        #expect(record.contains("class chilled: time out of range 18 min 0 s"))
+        #expect(record.contains("excursion-high active: started \(at(6)), confirmed \(at(16)), peak 15.00 °C"))
+        let containerMKT = try same(["mkt", "--container", pallet.hex])
+        #expect(containerMKT.hasPrefix("MKT ") && containerMKT.hasSuffix(" for container \(pallet.hex) over 1d ending \(at(24.5)) (25 readings)\n"), "\(containerMKT)")
+        // The frozen class's 30-day window, found on the hub from the zone its readings carry.
+        let freezer = try same(["mkt", "--sensor", "freezer-b-t1", "--format", "json"])
+        #expect(freezer.contains(#""mkt_celsius":-20"#) && freezer.contains(#""window_seconds":2592000"#))
+        #expect(freezer.contains(#""readings":21"#))
+        let zone = try same(["mkt", "--zone", "cold-room-a", "--window", "10m"])
+        #expect(zone.hasPrefix("MKT ") && zone.hasSuffix(" for zone cold-room-a over 10m ending \(at(90)) (11 readings)\n"))
+
+        // An acknowledgement belongs to the site that raised the alert: the hub refuses it.
+        let ack = try CommandRunner.run(RunCommandTests.executable, ["alerts", "ack", "A-1", "--config", hub])
+        #expect(ack.status == 2)
+        #expect(ack.standardError.contains("acknowledge the alert at the gateway that raised it"))
+    }
+
     @Test("two gateways ship to one PostgreSQL: a container moving from one site to the other has one journey, and the hub's inventory shows it at the second")
     func twoSites() async throws {
         let postgres = try PostgresServer()
@@ -136,10 +186,7 @@ struct CentralShippingTests {
         let hub = try hubConfig(from: "Config/demo.yaml", postgres: postgres, in: folder)
         let hubInventory = try CommandRunner.run(RunCommandTests.executable, ["inventory", "--config", hub, "--format", "csv"])
         #expect(hubInventory.status == 0, "\(hubInventory.standardError)")
-        let siteBConfig = folder.path("b.yaml")
-        try String(contentsOfFile: hub, encoding: .utf8)
-            .replacingOccurrences(of: "  postgres: \(postgres.url())\n  password_file: \(postgres.passwordFile)", with: "  sqlite: \(folder.path("b.sqlite"))")
-            .write(toFile: siteBConfig, atomically: true, encoding: .utf8)
+        let siteBConfig = try siteConfig(from: hub, sqlite: folder.path("b.sqlite"), postgres: postgres, in: folder)
         let localInventory = try CommandRunner.run(RunCommandTests.executable, ["inventory", "--config", siteBConfig, "--format", "csv"])
         #expect(localInventory.status == 0, "\(localInventory.standardError)")
         // first_seen is the earliest sighting anywhere, so only that column differs: at the first hub.
@@ -152,6 +199,12 @@ struct CentralShippingTests {
         #expect(hubTransport.status == 0, "\(hubTransport.standardError)")
         #expect(hubTransport.standardOutput.split(whereSeparator: \.isNewline).count == journeysB.count + 1)
         #expect(hubTransport.standardOutput.contains("\(container.container),"))
+        // The container's record on the hub: its movements at both sites, in time order.
+        let hubContainer = try CommandRunner.run(RunCommandTests.executable, ["container", container.container, "--config", hub])
+        #expect(hubContainer.status == 0, "\(hubContainer.standardError)")
+        let bothSites = try (storeA.movements(epc: container.container) + storeB.movements(epc: container.container))
+            .map { "  \($0.at)  \($0.kind)  \($0.fromZone ?? "-") → \($0.toZone ?? "-")" }
+        #expect(Array(hubContainer.standardOutput.split(separator: "\n").dropFirst().prefix(bothSites.count).map(String.init)) == bothSites)
 
         // One EPCIS document over both sites: every movement of each, once.
         let export = try CommandRunner.run(
@@ -165,6 +218,16 @@ struct CentralShippingTests {
         let containerURI = try #require(container.uri)
         let containerEvents = events.filter { ($0["epcList"] as? [String]) == [containerURI] }
         #expect(containerEvents.count == (try storeA.movements(epc: container.container).count + storeB.movements(epc: container.container).count))
+    }
+
+    /// The hub config `hub` with a site's SQLite at `path` instead of PostgreSQL: the same zones
+    /// and classes, so that a command prints the same on both.
+    func siteConfig(from hub: String, sqlite path: String, postgres: PostgresServer, in folder: TemporaryFolder) throws -> String {
+        let site = folder.path("site-\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent).yaml")
+        try String(contentsOfFile: hub, encoding: .utf8)
+            .replacingOccurrences(of: "  postgres: \(postgres.url())\n  password_file: \(postgres.passwordFile)", with: "  sqlite: \(path)")
+            .write(toFile: site, atomically: true, encoding: .utf8)
+        return site
     }
 
     static func shippingStore(_ config: SiteConfig, _ path: String) throws -> SQLiteStore {

@@ -51,13 +51,10 @@ struct ColdChainReplayTests {
         return (time(minutes: minutes), line)
     }
 
-    @Test(
-        "Spike < delay: none; 40-min excursion: one, right times and peak; silent sensor: offline; moved pallet: its own"
-    )
-    func timeline() async throws {
-        let folder = try TemporaryFolder()
-        try Self.configYAML.write(toFile: folder.path("site.yaml"), atomically: true, encoding: .utf8)
-        let config = try SiteConfig.load(path: folder.path("site.yaml"))
+    /// The timeline capture in `folder`: coldroom-a-t1 with a door opening and a 40-minute
+    /// excursion, freezer-b-t1 silent after 20 minutes, a warm dock, and a pallet five minutes in
+    /// the cold room and then twenty on the dock.
+    static func timelineCapture(in folder: TemporaryFolder) throws -> (path: String, pallet: EPC) {
         let pallet = try EPCIdentity(sscc18: "106141412345678908", companyPrefixLength: 7, filter: 2).epc
 
         var lines: [(EventTime, String)] = []
@@ -85,6 +82,17 @@ struct ColdChainReplayTests {
         lines.sort { $0.0 < $1.0 }
         let capture = folder.path("timeline.jsonl")
         try (lines.map(\.1).joined(separator: "\n") + "\n").write(toFile: capture, atomically: true, encoding: .utf8)
+        return (capture, pallet)
+    }
+
+    @Test(
+        "Spike < delay: none; 40-min excursion: one, right times and peak; silent sensor: offline; moved pallet: its own"
+    )
+    func timeline() async throws {
+        let folder = try TemporaryFolder()
+        try Self.configYAML.write(toFile: folder.path("site.yaml"), atomically: true, encoding: .utf8)
+        let config = try SiteConfig.load(path: folder.path("site.yaml"))
+        let (capture, pallet) = try Self.timelineCapture(in: folder)
 
         var replayConfig = config
         replayConfig.database = .sqlite(path: folder.path("sortgate.sqlite"))
