@@ -1,15 +1,17 @@
 /// What the central PostgreSQL holds of one local database: the last batch shipped (its local
-/// sequence number) and the last movement and reading ids it covered. It is stored centrally, in
-/// the same transaction as the rows it covers, so it is exactly what arrived.
+/// sequence number) and the last movement, reading and quarantine ids it covered. It is stored
+/// centrally, in the same transaction as the rows it covers, so it is exactly what arrived.
 public struct CentralMark: Sendable, Hashable {
     public var seq: Int64
     public var movementsThrough: Int64
     public var readingsThrough: Int64
+    public var quarantineThrough: Int64
 
-    public init(seq: Int64, movementsThrough: Int64, readingsThrough: Int64) {
+    public init(seq: Int64, movementsThrough: Int64, readingsThrough: Int64, quarantineThrough: Int64 = 0) {
         self.seq = seq
         self.movementsThrough = movementsThrough
         self.readingsThrough = readingsThrough
+        self.quarantineThrough = quarantineThrough
     }
 }
 

@@ -14,12 +14,13 @@ struct CentralCargoReader {
         var alerts: Set<String> = []
         var transport: Set<String> = []
         var shipments: Set<String> = []
+        var manifests: Set<String> = []
         /// (minute, sensor).
         var minutes: Set<[String]> = []
     }
 
     func read() throws -> CentralCargo? {
-        let start = mark ?? CentralMark(seq: 0, movementsThrough: 0, readingsThrough: 0)
+        let start = mark ?? CentralMark(seq: 0, movementsThrough: 0, readingsThrough: 0, quarantineThrough: 0)
         var end = start
         var keys = ChangedKeys()
         var batches = 0
@@ -27,17 +28,25 @@ struct CentralCargoReader {
         let cursor = try Row.fetchCursor(
             db,
             sql: """
-                SELECT seq, movements_through, readings_through, inventory, alerts, transport, shipments, minutes, rows
+                SELECT seq, movements_through, readings_through, quarantine_through, inventory, alerts, transport,
+                       shipments, minutes, manifests, rows
                 FROM central_outbox WHERE seq > ? ORDER BY seq
                 """,
             arguments: [start.seq]
         )
         while rows < maxRows, let row = try cursor.next() {
-            end = CentralMark(seq: row["seq"], movementsThrough: row["movements_through"], readingsThrough: row["readings_through"])
+            end = CentralMark(
+                seq: row["seq"],
+                movementsThrough: row["movements_through"],
+                readingsThrough: row["readings_through"],
+                // Batches recorded before the quarantine was shipped say 0.
+                quarantineThrough: max(end.quarantineThrough, row["quarantine_through"])
+            )
             keys.inventory.formUnion(Self.split(row["inventory"], ","))
             keys.alerts.formUnion(Self.split(row["alerts"], ","))
             keys.transport.formUnion(Self.split(row["transport"], ","))
             keys.shipments.formUnion(Self.split(row["shipments"], "\n"))
+            keys.manifests.formUnion(Self.split(row["manifests"], ","))
             for line in Self.split(row["minutes"], "\n") {
                 let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
                 if parts.count == 2 { keys.minutes.insert(parts) }
@@ -50,6 +59,7 @@ struct CentralCargoReader {
             // Everything this database held before shipping began (or before this central server).
             end.movementsThrough = max(end.movementsThrough, try maxID("movements"))
             end.readingsThrough = max(end.readingsThrough, try maxID("readings"))
+            end.quarantineThrough = max(end.quarantineThrough, try maxID("quarantine"))
         }
         if batches == 0 && !firstContact { return nil }
         let givenUpThrough =
@@ -63,8 +73,12 @@ struct CentralCargoReader {
             .readings,
             try idRange(.readings, after: max(start.readingsThrough, givenUpThrough), through: end.readingsThrough)
         )
+        add(.quarantine, try idRange(.quarantine, after: start.quarantineThrough, through: end.quarantineThrough))
         if firstContact {
-            for table in [CentralTable.inventory, .alerts, .readingMinutes, .transport, .transportAnomalies, .shipments] {
+            for table in [
+                CentralTable.inventory, .alerts, .readingMinutes, .transport, .transportAnomalies, .shipments,
+                .manifestContainers, .manifestItems,
+            ] {
                 add(table, try all(table))
             }
         } else {
@@ -74,6 +88,9 @@ struct CentralCargoReader {
             add(.transport, try keyed(.transport, keys.transport))
             add(.transportAnomalies, try keyed(.transportAnomalies, keys.transport))
             add(.shipments, try keyed(.shipments, keys.shipments))
+            // Containers before their items: a container's load clears its items centrally.
+            add(.manifestContainers, try keyed(.manifestContainers, keys.manifests))
+            add(.manifestItems, try keyed(.manifestItems, keys.manifests))
         }
         return CentralCargo(mark: end, batches: batches, loads: loads)
     }
@@ -90,13 +107,13 @@ struct CentralCargoReader {
         guard through > after else { return (0, "[]") }
         return try json(
             table,
-            sql: "SELECT \(table.columnList) FROM \(table.rawValue) WHERE id > ? AND id <= ? ORDER BY id",
+            sql: "SELECT \(table.localSelectList) FROM \(table.rawValue) WHERE id > ? AND id <= ? ORDER BY id",
             arguments: [after, through]
         )
     }
 
     private func all(_ table: CentralTable) throws -> (rows: Int, json: String) {
-        try json(table, sql: "SELECT \(table.columnList) FROM \(table.rawValue)", arguments: [])
+        try json(table, sql: "SELECT \(table.localSelectList) FROM \(table.rawValue)\(table.localOrder)", arguments: [])
     }
 
     /// The current rows of `keys`, a few hundred keys per statement (SQLite's limit on arguments).
@@ -109,7 +126,7 @@ struct CentralCargoReader {
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
             let cursor = try Row.fetchCursor(
                 db,
-                sql: "SELECT \(table.columnList) FROM \(table.rawValue) WHERE \(column) IN (\(marks))",
+                sql: "SELECT \(table.localSelectList) FROM \(table.rawValue) WHERE \(column) IN (\(marks))\(table.localOrder)",
                 arguments: StatementArguments(chunk)
             )
             while let row = try cursor.next() { writer.append(row) }

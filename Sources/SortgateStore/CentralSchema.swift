@@ -10,7 +10,7 @@ enum CentralSchema {
     static let migrations: [Migration] = [
         Migration(
             name: "v1-central",
-            statements: CentralTable.allCases.flatMap(\.centralDDL) + [
+            statements: CentralTable.firstSchema.flatMap(\.centralDDL) + [
                 """
                 CREATE TABLE IF NOT EXISTS central_sites (
                     site text COLLATE "C" NOT NULL,
@@ -23,6 +23,14 @@ enum CentralSchema {
                 )
                 """
             ]
-        )
+        ),
+        // The manifests (so a hub's EPCIS export has the aggregations and its shipments their
+        // containers) and the quarantine, shipped by id range like movements: its mark is new.
+        Migration(
+            name: "v2-manifests-quarantine",
+            statements: [CentralTable.manifestContainers, .manifestItems, .quarantine].flatMap(\.centralDDL) + [
+                "ALTER TABLE central_sites ADD COLUMN IF NOT EXISTS quarantine_through bigint NOT NULL DEFAULT 0"
+            ]
+        ),
     ]
 }

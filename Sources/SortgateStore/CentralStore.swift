@@ -167,13 +167,13 @@ public final class CentralStore: Sendable {
         try await attempt("reading the shipped mark of site '\(site)'") {
             let rows = try await client.query(
                 """
-                SELECT seq, movements_through, readings_through FROM central_sites
+                SELECT seq, movements_through, readings_through, quarantine_through FROM central_sites
                 WHERE site = \(site) AND database_id = \(databaseID)
                 """,
                 logger: logger
             )
-            for try await (seq, movements, readings) in rows.decode((Int64, Int64, Int64).self) {
-                return CentralMark(seq: seq, movementsThrough: movements, readingsThrough: readings)
+            for try await mark in rows.decode((Int64, Int64, Int64, Int64).self) {
+                return CentralMark(mark)
             }
             return nil
         }
@@ -191,14 +191,14 @@ public final class CentralStore: Sendable {
         try await attempt("shipping \(cargo.rows) rows of \(cargo.batches) batch(es)") {
             try await client.withTransaction(logger: logger) { connection in
                 var current: CentralMark?
-                for try await (seq, movements, readings) in try await connection.query(
+                for try await mark in try await connection.query(
                     """
-                    SELECT seq, movements_through, readings_through FROM central_sites
+                    SELECT seq, movements_through, readings_through, quarantine_through FROM central_sites
                     WHERE site = \(site) AND database_id = \(databaseID) FOR UPDATE
                     """,
                     logger: logger
-                ).decode((Int64, Int64, Int64).self) {
-                    current = CentralMark(seq: seq, movementsThrough: movements, readingsThrough: readings)
+                ).decode((Int64, Int64, Int64, Int64).self) {
+                    current = CentralMark(mark)
                 }
                 guard current == expected else {
                     throw CentralStoreError(
@@ -210,35 +210,25 @@ public final class CentralStore: Sendable {
                     )
                 }
                 for load in cargo.loads {
-                    if load.table == .transportAnomalies {
-                        // A journey's anomalies are its current ones: those it no longer has go.
-                        var binds = PostgresBindings()
-                        binds.append(site)
-                        binds.append(load.json)
-                        try await connection.query(
-                            PostgresQuery(
-                                unsafeSQL: """
-                                    DELETE FROM transport_anomalies WHERE site = $1 AND container IN
-                                        (SELECT container FROM json_to_recordset($2::json) AS x(container text))
-                                    """,
-                                binds: binds
-                            ),
-                            logger: logger
-                        )
-                    }
                     var binds = PostgresBindings()
                     binds.append(site)
                     binds.append(load.json)
+                    if let replacement = load.table.centralReplacement {
+                        try await connection.query(PostgresQuery(unsafeSQL: replacement, binds: binds), logger: logger)
+                    }
                     try await connection.query(PostgresQuery(unsafeSQL: load.table.centralUpsert, binds: binds), logger: logger)
                 }
                 let mark = cargo.mark
                 try await connection.query(
                     """
-                    INSERT INTO central_sites (site, database_id, seq, movements_through, readings_through, shipped_at)
-                    VALUES (\(site), \(databaseID), \(mark.seq), \(mark.movementsThrough), \(mark.readingsThrough), now())
+                    INSERT INTO central_sites (site, database_id, seq, movements_through, readings_through,
+                                               quarantine_through, shipped_at)
+                    VALUES (\(site), \(databaseID), \(mark.seq), \(mark.movementsThrough), \(mark.readingsThrough),
+                            \(mark.quarantineThrough), now())
                     ON CONFLICT (site, database_id) DO UPDATE SET
                         seq = excluded.seq, movements_through = excluded.movements_through,
-                        readings_through = excluded.readings_through, shipped_at = excluded.shipped_at
+                        readings_through = excluded.readings_through, quarantine_through = excluded.quarantine_through,
+                        shipped_at = excluded.shipped_at
                     """,
                     logger: logger
                 )
@@ -313,7 +303,7 @@ extension CentralStore {
             binds.append(site)
             let rows = try await client.query(
                 PostgresQuery(
-                    unsafeSQL: "SELECT \(table.columnList) FROM \(table.rawValue) WHERE $1::text IS NULL OR site = $1",
+                    unsafeSQL: "SELECT \(table.centralSelectList) FROM \(table.rawValue) WHERE $1::text IS NULL OR site = $1",
                     binds: binds
                 ),
                 logger: logger
@@ -352,6 +342,18 @@ extension CentralStore: FactReader {
             }
             return rows
         }
+    }
+}
+
+extension CentralMark {
+    /// A mark as `central_sites` holds it: seq, movements, readings and quarantine through.
+    init(_ columns: (Int64, Int64, Int64, Int64)) {
+        self.init(
+            seq: columns.0,
+            movementsThrough: columns.1,
+            readingsThrough: columns.2,
+            quarantineThrough: columns.3
+        )
     }
 }
 

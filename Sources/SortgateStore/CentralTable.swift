@@ -16,11 +16,24 @@ public enum CentralTable: String, Sendable, CaseIterable {
     case transport
     case transportAnomalies = "transport_anomalies"
     case shipments
+    case manifestContainers = "manifest_containers"
+    case manifestItems = "manifest_items"
+    case quarantine
+
+    /// The tables of the first central schema (`v1-central`), which never changes; later tables
+    /// come with later migrations.
+    static let firstSchema: [CentralTable] = [
+        .movements, .readings, .inventory, .alerts, .readingMinutes, .transport, .transportAnomalies, .shipments,
+    ]
 
     /// A shipped column: its name and its PostgreSQL type.
     public struct Column: Sendable {
         public var name: String
         public var type: String
+
+        /// Bytes (a quarantined payload): shipped and compared as upper-case hex text, stored as
+        /// `bytea` centrally, since JSON has no bytes and a payload need not be UTF-8.
+        var isBytes: Bool { type == "bytea" }
     }
 
     /// The columns shipped, in order (the local-only ones, such as ids and ring positions, stay home).
@@ -57,11 +70,28 @@ public enum CentralTable: String, Sendable, CaseIterable {
                     "containers_expected", "containers_received", "containers_sorted", "containers_loaded",
                     "containers_departed", "anomalies"
                 ) + text("status")
+        case .manifestContainers:
+            return text("container", "uri", "shipment", "destination", "class", "expected_by", "source")
+        case .manifestItems:
+            return text("item", "uri", "container")
+        case .quarantine:
+            return text("source", "at", "reason", "detail") + [Column(name: "payload", type: "bytea")]
         }
     }
 
     /// The column list as SQL (`epc, kind, …`).
     public var columnList: String { columns.map(\.name).joined(separator: ", ") }
+
+    /// The columns as SQLite selects them for shipping and comparing (bytes as hex text).
+    var localSelectList: String {
+        columns.map { $0.isBytes ? "hex(\($0.name)) AS \($0.name)" : $0.name }.joined(separator: ", ")
+    }
+
+    /// The order a table's rows are read in where it matters: a container's manifest items in
+    /// manifest order (their insertion order), which the central copy keeps by loading them so.
+    var localOrder: String {
+        self == .manifestItems ? " ORDER BY rowid" : ""
+    }
 
     /// Where shipping reads each table: append-only tables by id range, the others by the keys
     /// each batch recorded (their current rows: a later state replaces an earlier one).
@@ -73,11 +103,12 @@ public enum CentralTable: String, Sendable, CaseIterable {
 
     var selection: Selection {
         switch self {
-        case .movements, .readings: .idRange
+        case .movements, .readings, .quarantine: .idRange
         case .inventory: .keys(column: "epc")
         case .alerts: .keys(column: "id")
         case .transport, .transportAnomalies: .keys(column: "container")
         case .shipments: .keys(column: "shipment")
+        case .manifestContainers, .manifestItems: .keys(column: "container")
         case .readingMinutes: .compositeKeys
         }
     }

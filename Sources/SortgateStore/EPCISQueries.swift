@@ -53,9 +53,9 @@ enum EPCISQueries {
         }
     }
 
-    /// The manifest items packed in a container (by URI), in manifest order; none on a hub, which
-    /// has no manifests yet.
-    static func manifestItems(container: String) -> FactQuery {
+    /// The manifest items packed in a container (by URI), in manifest order; on a hub, those of the
+    /// manifest of `site` (where the container's arrival was read).
+    static func manifestItems(container: String, site: String?) -> FactQuery {
         FactQuery(
             """
             SELECT i.item, i.uri FROM manifest_items i
@@ -64,6 +64,13 @@ enum EPCISQueries {
             """,
             [container],
             purpose: "exporting EPCIS events"
-        ).centrally("SELECT NULL AS item, NULL AS uri WHERE CAST(?1 AS TEXT) IS NULL AND false", [container])
+        ).centrally(
+            """
+            SELECT i.item, i.uri FROM manifest_items i
+            JOIN manifest_containers c ON c.site = i.site AND c.container = i.container
+            WHERE c.uri = ?1 AND c.site = ?2 ORDER BY i.id
+            """,
+            [container, site]
+        )
     }
 }

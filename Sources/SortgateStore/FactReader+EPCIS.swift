@@ -43,8 +43,8 @@ extension FactReader {
     /// carries a `sensorElementList`: min/max/mean of the zone's readings during the stay, and
     /// each excursion of the container confirmed then (`exception: ALARM_CONDITION`, its peak).
     /// A container packed with manifest items gets an `AggregationEvent` (OBSERVE, parent the
-    /// container, children the items) at its first arrival in the window (manifests live in the
-    /// site's SQLite; a hub's export has none yet).
+    /// container, children the items) at its first arrival in the window (on a hub, by the manifest
+    /// of the site that read that arrival).
     ///
     /// Event ids are `urn:uuid:` UUIDs (version 8, RFC 9562) derived from the event's kind, EPC
     /// and time alone, so exporting the same movements again gives the same ids.
@@ -96,7 +96,8 @@ extension FactReader {
             export.objectEvents += 1
             if isContainer, kind == "arrival", let containerURI = row.optionalText("uri"), !aggregated.contains(containerURI) {
                 aggregated.insert(containerURI)
-                let items = try await fetch(EPCISQueries.manifestItems(container: containerURI)).map { row -> JSONValue in
+                let manifest = EPCISQueries.manifestItems(container: containerURI, site: row.optionalText("site"))
+                let items = try await fetch(manifest).map { row -> JSONValue in
                     .string(row.optionalText("uri") ?? EPCISExport.rawURI(hex: row.text("item")))
                 }
                 if !items.isEmpty {

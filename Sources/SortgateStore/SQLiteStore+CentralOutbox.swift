@@ -34,30 +34,66 @@ extension SQLiteStore {
         INSERT INTO central_state (id, database_id) VALUES (1, lower(hex(randomblob(16))));
         """
 
-    /// Records what `batch` changed for the shipper, inside the batch's transaction.
+    /// Migration v10: the outbox also ships the manifests (the containers each import changed) and
+    /// the quarantine (an id range, as movements: its rows are only ever appended and trimmed).
+    static let centralOutboxManifestsQuarantine = """
+        ALTER TABLE central_outbox ADD COLUMN quarantine_through INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE central_outbox ADD COLUMN manifests TEXT NOT NULL DEFAULT '';
+        """
+
+    /// What one local transaction changed in the tables the shipper reads by key, and how many rows
+    /// that is to ship (the backlog's measure); appended rows are found by id range instead.
+    struct CentralChange {
+        var inventory: [String] = []
+        var alerts: [String] = []
+        var transport: [String] = []
+        var shipments: [String] = []
+        /// `minute<TAB>sensor` of each per-minute aggregate.
+        var minutes: [String] = []
+        /// Manifest containers (their row and their items).
+        var manifests: [String] = []
+        var rows = 0
+    }
+
+    /// Records what `batch` changed for the shipper, inside the batch's transaction (after its
+    /// quarantined messages are in, so that the id range covers them).
     func recordCentralBatch(_ batch: FactBatch, _ db: Database) throws {
-        let minutes = batch.minutes.lazy.filter { $0.sensor.index < self.sourceNames.count }.map {
-            $0.aggregate.minute.rfc3339 + "\t" + self.sourceNames[$0.sensor.index]
-        }
         let shipments = Set(batch.transport.compactMap { $0.manifest?.shipment })
-        let rows =
-            batch.movements.count + batch.readings.count + batch.inventory.count + batch.alerts.count
-            + batch.minutes.count + batch.transport.count * 2 + shipments.count
+        var change = CentralChange(
+            inventory: batch.inventory.map(\.epc.hex),
+            alerts: batch.alerts.map(\.event.id.fingerprintHex),
+            transport: batch.transport.map(\.container.hex),
+            shipments: Array(shipments),
+            minutes: batch.minutes.filter { $0.sensor.index < self.sourceNames.count }.map {
+                $0.aggregate.minute.rfc3339 + "\t" + self.sourceNames[$0.sensor.index]
+            }
+        )
+        change.rows =
+            batch.movements.count + batch.readings.count + batch.quarantine.count + batch.inventory.count
+            + batch.alerts.count + batch.minutes.count + batch.transport.count * 2 + shipments.count
+        try recordCentralChange(change, db)
+    }
+
+    /// Gives the transaction's change the next outbox number, inside that transaction: whatever
+    /// writes a shipped table (a batch, a manifest import, an acknowledgement) ships with it.
+    func recordCentralChange(_ change: CentralChange, _ db: Database) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO central_outbox (committed_at, movements_through, readings_through, inventory, alerts,
-                                            transport, shipments, minutes, rows)
+                INSERT INTO central_outbox (committed_at, movements_through, readings_through, quarantine_through,
+                                            inventory, alerts, transport, shipments, minutes, manifests, rows)
                 VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
                         (SELECT coalesce(max(id), 0) FROM movements), (SELECT coalesce(max(id), 0) FROM readings),
-                        ?, ?, ?, ?, ?, ?)
+                        (SELECT coalesce(max(id), 0) FROM quarantine),
+                        ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            batch.inventory.map(\.epc.hex).joined(separator: ","),
-            batch.alerts.map(\.event.id.fingerprintHex).joined(separator: ","),
-            batch.transport.map(\.container.hex).joined(separator: ","),
-            shipments.joined(separator: "\n"),
-            minutes.joined(separator: "\n"),
-            rows,
+            change.inventory.joined(separator: ","),
+            change.alerts.joined(separator: ","),
+            change.transport.joined(separator: ","),
+            change.shipments.joined(separator: "\n"),
+            change.minutes.joined(separator: "\n"),
+            change.manifests.joined(separator: ","),
+            change.rows,
         ])
     }
 
@@ -196,7 +232,7 @@ extension SQLiteStore {
     public func shippedColumns(of table: CentralTable) throws(SQLiteStoreError) -> [[CentralValue]] {
         try attempt("reading \(table.rawValue)") {
             try reader.read { db in
-                try Row.fetchAll(db, sql: "SELECT \(table.columnList) FROM \(table.rawValue)").map { row in
+                try Row.fetchAll(db, sql: "SELECT \(table.localSelectList) FROM \(table.rawValue)").map { row in
                     (0..<row.count).map { index in
                         // A REAL column may hold a whole number as an integer (SQLite's affinity).
                         switch CentralValue(row[index] as DatabaseValue) {

@@ -60,7 +60,8 @@ extension SQLiteStore {
     /// this one. Each shipment's destination, class and latest expected-by are taken from its
     /// containers. When anything changed the manifest generation is bumped (the live gateway polls
     /// it and reloads), each new container gets an `expected` row in `transport`, and the
-    /// counters of the shipments touched are recounted.
+    /// counters of the shipments touched are recounted. With `shipsToCentral`, what changed gets an
+    /// outbox row in the same transaction, so the central copy follows.
     public func importManifest(_ records: [ManifestContainerRecord], at time: EventTime) throws(SQLiteStoreError)
         -> ManifestImportResult
     {
@@ -99,6 +100,7 @@ extension SQLiteStore {
                         """
                 )
                 var shipments: Set<String> = []
+                var changedContainers: [String] = []
                 for record in records {
                     shipments.insert(record.shipment)
                     let before = try Row.fetchOne(existing, arguments: [record.container])
@@ -130,6 +132,7 @@ extension SQLiteStore {
                     try expectedRow.execute(arguments: [
                         record.container, record.uri, record.shipment, record.destination, record.items.count,
                     ])
+                    changedContainers.append(record.container)
                 }
                 let shipment = try db.cachedStatement(
                     sql: """
@@ -146,6 +149,18 @@ extension SQLiteStore {
                 )
                 for name in shipments.sorted() { try shipment.execute(arguments: [name]) }
                 try Self.updateShipments(shipments, db)
+                if shipsToCentral && !changedContainers.isEmpty {
+                    // The containers' manifest rows and items, their journeys, the shipments' counters.
+                    try recordCentralChange(
+                        CentralChange(
+                            transport: changedContainers,
+                            shipments: shipments.sorted(),
+                            manifests: changedContainers,
+                            rows: changedContainers.count * 3 + shipments.count
+                        ),
+                        db
+                    )
+                }
                 if result.added + result.changed > 0 {
                     try db.execute(
                         sql: """

@@ -172,6 +172,9 @@ extension SQLiteStore {
         migrator.registerMigration("v9-central-outbox") { db in
             try db.execute(sql: SQLiteStore.centralOutboxSchema)
         }
+        migrator.registerMigration("v10-central-manifests-quarantine") { db in
+            try db.execute(sql: SQLiteStore.centralOutboxManifestsQuarantine)
+        }
         return migrator
     }
 }

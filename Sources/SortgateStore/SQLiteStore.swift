@@ -190,12 +190,12 @@ public final class SQLiteStore: FactSink {
                 try self.upsertAlerts(batch.alerts, db)
                 try self.upsertMinutes(batch.minutes, db)
                 try self.upsertTransport(batch.transport, db)
-                if self.shipsToCentral && !batch.isEmpty {
-                    try self.recordCentralBatch(batch, db)
-                }
                 if !batch.quarantine.isEmpty {
                     try Self.insertQuarantine(batch.quarantine, db)
                     try Self.trimQuarantine(db, keeping: self.quarantineLimit)
+                }
+                if self.shipsToCentral && !batch.isEmpty {
+                    try self.recordCentralBatch(batch, db)
                 }
                 if batch.isComplete, let position = batch.ringPosition {
                     try db.execute(

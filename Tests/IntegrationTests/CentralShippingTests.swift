@@ -138,6 +138,125 @@ struct CentralShippingTests {
         #expect(ack.standardError.contains("acknowledge the alert at the gateway that raised it"))
     }
 
+    /// The transport scenario's site (`TransportReplayTests.siteConfig`) shipping to `postgres`, and
+    /// a hub config with the same zones reading it: (site config, hub config).
+    static func transportSite(shippingTo postgres: PostgresServer, in folder: TemporaryFolder) throws -> (String, String) {
+        let site = try TransportReplayTests.siteConfig(in: folder)
+        let text = try String(contentsOfFile: site, encoding: .utf8)
+        let sqlite = "  sqlite: \(folder.path("sortgate.sqlite"))"
+        let server = "  postgres: \(postgres.url())\n  password_file: \(postgres.passwordFile)\n"
+        try (text + "\ncentral:\n" + server).write(toFile: site, atomically: true, encoding: .utf8)
+        let hub = folder.path("hub.yaml")
+        try text.replacingOccurrences(of: sqlite + "\n", with: server).write(toFile: hub, atomically: true, encoding: .utf8)
+        return (site, hub)
+    }
+
+    /// The transport capture with two bad messages first (broken JSON; bytes that are not UTF-8),
+    /// so that the quarantine has rows, one of them binary.
+    static func transportCaptureWithBadInput(in folder: TemporaryFolder) throws -> String {
+        let capture = try String(
+            contentsOf: TransportReplayTests.captures.appendingPathComponent("transport.jsonl"),
+            encoding: .utf8
+        )
+        let bad = [
+            #"{"t":"2026-11-28T08:00:10.000000000Z","source":"dock-in-reader","topic":"readers/dock-in/events","payload":"{not json"}"#,
+            #"{"t":"2026-11-28T08:00:11.000000000Z","source":"dock-in-reader","topic":"readers/dock-in/events","payload_b64":"//4AQQ=="}"#,
+        ]
+        let path = folder.path("transport-bad.jsonl")
+        try (bad.joined(separator: "\n") + "\n" + capture).write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("manifests and the quarantine ship: the same rows centrally, a re-import's changes follow, and the hub's EPCIS export equals the site's, aggregations included")
+    func manifestsAndQuarantine() async throws {
+        let postgres = try PostgresServer()
+        defer { postgres.remove() }
+        let folder = try TemporaryFolder()
+        let (site, hub) = try Self.transportSite(shippingTo: postgres, in: folder)
+        let manifest = TransportReplayTests.captures.appendingPathComponent("transport.manifest.csv").path
+        let imported = try CommandRunner.run(RunCommandTests.executable, ["manifest", "import", manifest, "--config", site])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        let capture = try Self.transportCaptureWithBadInput(in: folder)
+        let replayed = try CommandRunner.run(RunCommandTests.executable, ["replay", capture, "--config", site], timeout: .seconds(120))
+        #expect(replayed.status == 0, "\(replayed.standardError)")
+        #expect(replayed.standardOutput.contains("shipped "), "\(replayed.standardOutput)")
+
+        let config = try SiteConfig.load(path: site)
+        let local = try SQLiteStore.openReadOnly(path: folder.path("sortgate.sqlite"))
+        let central = try CentralTestShipper.store(postgres)
+        try await central.withRunningClient { central in
+            try await expectSameRows(local, central, site: config.site)
+        }
+        #expect(try postgres.psql("SELECT count(*) FROM manifest_containers WHERE site = 'transport-demo'") == "8\n")
+        // SSCC 1's three items and SSCC 6's two, in manifest order.
+        #expect(
+            try postgres.psql("SELECT uri FROM manifest_items ORDER BY id") == """
+                urn:epc:id:sgtin:4012345.012345.101
+                urn:epc:id:sgtin:4012345.012345.102
+                urn:epc:id:sgtin:4012345.012345.103
+                urn:epc:id:sgtin:4012345.012345.601
+                urn:epc:id:sgtin:4012345.012345.602
+
+                """
+        )
+        #expect(
+            try postgres.psql("SELECT source, reason, upper(encode(payload, 'hex')) FROM quarantine ORDER BY at") == """
+                dock-in-reader\tmalformed-json\t7B6E6F74206A736F6E
+                dock-in-reader\tinvalid-utf8\tFFFE0041
+
+                """
+        )
+        #expect(try postgres.psql("SELECT count(*) FROM shipments WHERE site = 'transport-demo'") == "4\n")
+
+        // The hub's EPCIS document is the site's: the same events, the aggregations included.
+        func events(_ config: String, _ name: String) throws -> [[String: Any]] {
+            let path = folder.path(name)
+            let export = try CommandRunner.run(
+                RunCommandTests.executable,
+                ["export", "epcis", "--config", config, "--since", "2026-11-28T00:00:00Z", "--out", path]
+            )
+            #expect(export.status == 0, "\(export.standardError)")
+            let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+            return ((document as? [String: Any])?["epcisBody"] as? [String: Any])?["eventList"] as? [[String: Any]] ?? []
+        }
+        let siteEvents = try events(site, "site.jsonld")
+        let hubEvents = try events(hub, "hub.jsonld")
+        let aggregations = siteEvents.filter { $0["type"] as? String == "AggregationEvent" }
+        #expect(aggregations.count == 2)
+        #expect(siteEvents.count > aggregations.count)
+        #expect((hubEvents as NSArray).isEqual(to: siteEvents))
+
+        // A second import empties SSCC 1's items and packs item 601 in SSCC 5 instead: the hub follows.
+        let changed = folder.path("changed.manifest.csv")
+        try """
+            container,shipment,destination,class,expected_by,items
+            urn:epc:id:sscc:4012345.0000000001,SH-1001,chute-01,,2026-11-28T08:30:00.000000000Z,
+            urn:epc:id:sscc:4012345.0000000005,SH-1002,chute-01,,,urn:epc:id:sgtin:4012345.012345.601
+
+            """.write(toFile: changed, atomically: true, encoding: .utf8)
+        let reimported = try CommandRunner.run(RunCommandTests.executable, ["manifest", "import", changed, "--config", site])
+        #expect(reimported.status == 0, "\(reimported.standardError)")
+        #expect(reimported.standardOutput.contains("0 added, 2 changed, 0 unchanged"), "\(reimported.standardOutput)")
+        let store = try Self.shippingStore(config, folder.path("sortgate.sqlite"))
+        #expect(try store.centralBacklog(after: 0).batches == 1)
+        let shipper = try CentralTestShipper(config: config, store: store)
+        let reshipped = try await shipper.withRunningClient { shipper in
+            let rows = try await shipper.drain()
+            try await expectSameRows(store, shipper.central, site: config.site)
+            return rows
+        }
+        #expect(reshipped > 0)
+        #expect(
+            try postgres.psql(
+                "SELECT c.uri, i.uri FROM manifest_items i JOIN manifest_containers c USING (site, container) ORDER BY i.id"
+            ) == """
+                urn:epc:id:sscc:4012345.0000000006\turn:epc:id:sgtin:4012345.012345.602
+                urn:epc:id:sscc:4012345.0000000005\turn:epc:id:sgtin:4012345.012345.601
+
+                """
+        )
+    }
+
     @Test("two gateways ship to one PostgreSQL: a container moving from one site to the other has one journey, and the hub's inventory shows it at the second")
     func twoSites() async throws {
         let postgres = try PostgresServer()

@@ -162,7 +162,7 @@ struct SQLiteStoreTests {
                 migrations == [
                     "v1-inventory-movements-quarantine", "v2-readings", "v3-alerts", "v4-alert-outbox",
                     "v5-reading-minutes", "v6-container-readings-view", "v7-transport-shipments-manifests",
-                    "v8-ring-position", "v9-central-outbox",
+                    "v8-ring-position", "v9-central-outbox", "v10-central-manifests-quarantine",
                 ]
             )
             #expect(try rawRows(path, "PRAGMA journal_mode").map { $0[0] as String } == ["wal"])
