@@ -57,6 +57,10 @@ extension SQLiteStore {
     }
 
     /// Marks an alert acknowledged by an operator at `time`; false when there is no such alert.
+    ///
+    /// With `shipsToCentral` the alert's key goes into the central outbox in the same transaction,
+    /// so the hub sees the acknowledgement with the next shipment, not only with the alert's next
+    /// transition.
     public func acknowledgeAlert(id: String, at time: String) throws(SQLiteStoreError) -> Bool {
         guard let writer else {
             throw SQLiteStoreError(kind: .readOnly, path: path, message: "opened read-only; cannot acknowledge")
@@ -67,7 +71,11 @@ extension SQLiteStore {
                     sql: "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ? WHERE id = ?",
                     arguments: [time, id]
                 )
-                return db.changesCount > 0
+                guard db.changesCount > 0 else { return false }
+                if shipsToCentral {
+                    try recordCentralChange(CentralChange(alerts: [id], rows: 1), db)
+                }
+                return true
             }
         }
     }

@@ -257,6 +257,38 @@ struct CentralShippingTests {
         )
     }
 
+    @Test("an alert acknowledged on the site reaches the hub with the shipper's next pass, before any transition of its own")
+    func acknowledgementShips() async throws {
+        let postgres = try PostgresServer()
+        defer { postgres.remove() }
+        let folder = try TemporaryFolder()
+        let (site, hub) = try Self.transportSite(shippingTo: postgres, in: folder)
+        let capture = TransportReplayTests.captures.appendingPathComponent("transport.jsonl").path
+        let replayed = try CommandRunner.run(RunCommandTests.executable, ["replay", capture, "--config", site], timeout: .seconds(120))
+        #expect(replayed.status == 0, "\(replayed.standardError)")
+        let config = try SiteConfig.load(path: site)
+        let store = try Self.shippingStore(config, folder.path("sortgate.sqlite"))
+        let alert = try #require(try store.alerts().first)
+        #expect(alert.acknowledgedAt == nil)
+        let query = "SELECT status, coalesce(acknowledged_at, '-') FROM alerts WHERE id = '\(alert.id)'"
+        #expect(try postgres.psql(query) == "\(alert.status)\t-\n")
+
+        let ack = try CommandRunner.run(RunCommandTests.executable, ["alerts", "ack", alert.id, "--config", site])
+        #expect(ack.status == 0, "\(ack.standardError)")
+        // The acknowledgement is a batch of its own in the outbox, and nothing reaches the hub before the shipper runs.
+        #expect(try store.centralBacklog(after: 0).batches == 1)
+        #expect(try postgres.psql(query) == "\(alert.status)\t-\n")
+        let acknowledged = try #require(try store.alerts().first { $0.id == alert.id })
+        let at = try #require(acknowledged.acknowledgedAt)
+        let shipper = try CentralTestShipper(config: config, store: store)
+        let shipped = try await shipper.withRunningClient { try await $0.drain() }
+        #expect(shipped == 1)
+        #expect(try postgres.psql(query) == "acknowledged\t\(at)\n")
+        let listed = try CommandRunner.run(RunCommandTests.executable, ["alerts", "--config", hub, "--format", "csv"])
+        #expect(listed.status == 0, "\(listed.standardError)")
+        #expect(listed.standardOutput.contains("\(alert.id),") && listed.standardOutput.contains(",acknowledged"))
+    }
+
     @Test("two gateways ship to one PostgreSQL: a container moving from one site to the other has one journey, and the hub's inventory shows it at the second")
     func twoSites() async throws {
         let postgres = try PostgresServer()
