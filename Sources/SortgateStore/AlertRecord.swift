@@ -16,9 +16,11 @@ public struct AlertRecord: Codable, Sendable, Hashable {
     public var peakCelsius: Double?
     public var status: String
     public var acknowledgedAt: String?
+    /// The site the row came from: set on a hub's PostgreSQL only (a site's database holds one).
+    public var site: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, subject, sensor, zone, `class`, container, status
+        case id, kind, subject, sensor, zone, `class`, container, status, site
         case startedAt = "started_at"
         case confirmedAt = "confirmed_at"
         case clearedAt = "cleared_at"
@@ -42,6 +44,7 @@ public struct AlertRecord: Codable, Sendable, Hashable {
         try container.encode(peakCelsius, forKey: .peakCelsius)
         try container.encode(status, forKey: .status)
         try container.encode(acknowledgedAt, forKey: .acknowledgedAt)
+        try container.encodeIfPresent(site, forKey: .site)
     }
 }
 

@@ -126,7 +126,9 @@ struct CentralCargoReader {
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
             let cursor = try Row.fetchCursor(
                 db,
-                sql: "SELECT \(table.localSelectList) FROM \(table.rawValue) WHERE \(column) IN (\(marks))\(table.localOrder)",
+                sql: """
+                    SELECT \(table.localSelectList) FROM \(table.rawValue) WHERE \(column) IN (\(marks))\(table.localOrder)
+                    """,
                 arguments: StatementArguments(chunk)
             )
             while let row = try cursor.next() { writer.append(row) }

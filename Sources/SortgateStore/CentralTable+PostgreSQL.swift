@@ -102,7 +102,8 @@ extension CentralTable {
         }).joined(separator: ",\n    ")
         let key = hasCentralID ? "UNIQUE" : "PRIMARY KEY"
         let keyList = centralKey.joined(separator: ", ")
-        let keyIndex = keyIsExpression ? ["CREATE UNIQUE INDEX IF NOT EXISTS \(rawValue)_key ON \(rawValue) (\(keyList))"] : []
+        let keyIndex =
+            keyIsExpression ? ["CREATE UNIQUE INDEX IF NOT EXISTS \(rawValue)_key ON \(rawValue) (\(keyList))"] : []
         return [
             """
             CREATE TABLE IF NOT EXISTS \(rawValue) (

@@ -1,8 +1,11 @@
 /// The queries of the reading commands, each written once for both stores (see `FactQuery`).
+///
+/// On a hub every row says its `site`, and `site` (when given) keeps only that site's rows; a
+/// site's SQLite holds one site, so there both are left out.
 public enum FactQueries {
-    /// The inventory, ordered by zone then EPC; only the rows of `zone` when given.
-    public static func inventory(zone: String?) -> FactQuery {
-        inventory(InventoryQuery(zone: zone))
+    /// The inventory, ordered by zone then EPC; only the rows of `zone` (and of `site`) when given.
+    public static func inventory(zone: String?, site: String? = nil) -> FactQuery {
+        inventory(InventoryQuery(zone: zone, site: site))
     }
 
     /// The rows `query` selects, ordered by zone then EPC, at most `query.limit` of them after
@@ -10,13 +13,15 @@ public enum FactQueries {
     public static func inventory(_ query: InventoryQuery) -> FactQuery {
         FactQuery(
             """
-            SELECT epc, scheme, uri, zone, status, first_seen, zone_since, last_seen, reads FROM inventory
+            SELECT epc, scheme, uri, zone, status, first_seen, zone_since, last_seen, reads{, site} FROM inventory
             WHERE (CAST(?1 AS TEXT) IS NULL OR zone = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)
               AND (CAST(?3 AS TEXT) IS NULL OR scheme = ?3)
               AND (CAST(?4 AS TEXT) IS NULL OR zone > ?4 OR (zone = ?4 AND epc > ?5))
+              {AND (CAST(?6 AS TEXT) IS NULL OR site = ?6)}
             ORDER BY zone, epc
             """ + (query.limit.map { " LIMIT \(max(0, $0))" } ?? ""),
             [query.zone, query.status, query.scheme, query.after?.zone, query.after?.epc],
+            centralArguments: [query.site],
             purpose: "reading the inventory"
         )
     }
@@ -27,57 +32,88 @@ public enum FactQueries {
         purpose: "counting the present EPCs"
     )
 
-    /// Movements in time order (ties in insertion order); only those of `epc` when given.
-    public static func movements(epc: String?) -> FactQuery {
+    /// Movements in time order (ties in insertion order); only those of `epc` (and at `site`) when given.
+    public static func movements(epc: String?, site: String? = nil) -> FactQuery {
         FactQuery(
-            "SELECT id, epc, kind, from_zone, to_zone, at FROM movements WHERE CAST(?1 AS TEXT) IS NULL OR epc = ?1 ORDER BY at, id",
+            """
+            SELECT id, epc, kind, from_zone, to_zone, at{, site} FROM movements
+            WHERE (CAST(?1 AS TEXT) IS NULL OR epc = ?1){ AND (CAST(?2 AS TEXT) IS NULL OR site = ?2)}
+            ORDER BY at, id
+            """,
             [epc],
+            centralArguments: [site],
             purpose: "reading movements"
         )
     }
 
-    /// Readings in time order; only those of `sensor` and of `zone` when given, and only those in
-    /// `from ..< to` (RFC 3339 with nine fraction digits, as stored, so that text order is time
-    /// order) when given.
+    /// Readings in time order; only those of `sensor`, of `zone` and of `site` when given, and only
+    /// those in `from ..< to` (RFC 3339 with nine fraction digits, as stored, so that text order is
+    /// time order) when given.
     public static func readings(
         sensor: String?,
         zone: String? = nil,
         from: String? = nil,
-        to: String? = nil
+        to: String? = nil,
+        site: String? = nil
     ) -> FactQuery {
         FactQuery(
             """
-            SELECT sensor, zone, at, celsius FROM readings
+            SELECT sensor, zone, at, celsius{, site} FROM readings
             WHERE (CAST(?1 AS TEXT) IS NULL OR sensor = ?1) AND (CAST(?2 AS TEXT) IS NULL OR at >= ?2)
               AND (CAST(?3 AS TEXT) IS NULL OR at < ?3) AND (CAST(?4 AS TEXT) IS NULL OR zone = ?4)
+              {AND (CAST(?5 AS TEXT) IS NULL OR site = ?5)}
             ORDER BY at, id
             """,
             [sensor, from, to, zone],
+            centralArguments: [site],
             purpose: "reading the readings"
+        )
+    }
+
+    /// The sites whose readings name `sensor` (or `zone`), by name: on a hub, where two sites may
+    /// have a sensor or zone of the same name; a site's own database gives none.
+    public static func readingSites(sensor: String?, zone: String?) -> FactQuery {
+        FactQuery(
+            "SELECT NULL AS site WHERE CAST(?1 AS TEXT) IS NULL AND CAST(?2 AS TEXT) IS NULL AND 0 = 1",
+            [sensor, zone],
+            purpose: "finding the sites of a sensor or zone"
+        ).centrally(
+            // One probe of the readings' (site, sensor, at) key, or (site, zone, at) index, per site.
+            """
+            SELECT s.site FROM (SELECT DISTINCT site FROM central_sites) s
+            WHERE EXISTS (
+                SELECT 1 FROM readings r WHERE r.site = s.site
+                  AND (CAST(?1 AS TEXT) IS NULL OR r.sensor = ?1) AND (CAST(?2 AS TEXT) IS NULL OR r.zone = ?2)
+            )
+            ORDER BY s.site
+            """,
+            [sensor, zone]
         )
     }
 
     /// Where a container (SSCC or GRAI, upper-case hex EPC) stayed and the readings of each zone
     /// during its stay there, in time order: SQLite's `container_readings` view, written out so
     /// that PostgreSQL runs the same text. A stay ends at the container's next movement; on a hub
-    /// that movement may be at another site, and a stay's readings are those of its own site.
-    public static func containerReadings(container: String) -> FactQuery {
-        func sql(_ sameSite: String) -> String {
+    /// that movement may be at another site, and a stay's readings are those of its own site
+    /// (only the stays at `site`, when given).
+    public static func containerReadings(container: String, site: String? = nil) -> FactQuery {
+        FactQuery(
             """
             SELECT m.epc AS container, m.to_zone AS zone, m.at AS zone_since, r.sensor, r.at, r.celsius
             FROM movements m
             JOIN inventory i ON i.epc = m.epc AND i.scheme IN ('sscc-96', 'grai-96', 'grai-170')
-            JOIN readings r ON r.zone = m.to_zone\(sameSite) AND r.at >= m.at
+            JOIN readings r ON r.zone = m.to_zone{ AND r.site = m.site} AND r.at >= m.at
                 AND r.at < coalesce(
                     (SELECT min(n.at) FROM movements n WHERE n.epc = m.epc AND n.at > m.at),
                     '9999-12-31T23:59:59.999999999Z'
                 )
-            WHERE m.epc = ?1 AND m.kind IN ('arrival', 'move')
+            WHERE m.epc = ?1 AND m.kind IN ('arrival', 'move'){ AND (CAST(?2 AS TEXT) IS NULL OR m.site = ?2)}
             ORDER BY r.at, r.sensor
-            """
-        }
-        return FactQuery(sql(""), [container], purpose: "reading a container's temperatures")
-            .centrally(sql(" AND r.site = m.site"), [container])
+            """,
+            [container],
+            centralArguments: [site],
+            purpose: "reading a container's temperatures"
+        )
     }
 
     /// The per-minute aggregates of `sensor` in time order; only the minutes in `from ..< to` when given.
@@ -93,22 +129,32 @@ public enum FactQueries {
         )
     }
 
-    /// The latest reading of every sensor, ordered by sensor.
-    public static let latestReadings = FactQuery(
-        """
-        SELECT r.sensor, r.zone, r.at, r.celsius FROM readings r
-        JOIN (SELECT sensor, max(at) AS at FROM readings GROUP BY sensor) latest
-          ON r.sensor = latest.sensor AND r.at = latest.at
-        ORDER BY r.sensor
-        """,
-        purpose: "reading the latest readings"
-    )
-
-    /// Alerts in order of confirmation; only those not cleared nor acknowledged when `activeOnly`.
-    public static func alerts(activeOnly: Bool) -> FactQuery {
+    /// The latest reading of every sensor (of every site's sensor on a hub; only `site`'s when
+    /// given), ordered by sensor.
+    public static func latestReadings(site: String? = nil) -> FactQuery {
         FactQuery(
-            "\(alertSelect) WHERE CAST(?1 AS TEXT) IS NULL OR status = ?1 ORDER BY confirmed_at, id",
+            """
+            SELECT r.sensor, r.zone, r.at, r.celsius{, r.site} FROM readings r
+            JOIN (SELECT {site, }sensor, max(at) AS at FROM readings GROUP BY {site, }sensor) latest
+              ON r.sensor = latest.sensor{ AND r.site = latest.site} AND r.at = latest.at
+            {WHERE CAST(?1 AS TEXT) IS NULL OR r.site = ?1}
+            ORDER BY r.sensor{, r.site}
+            """,
+            centralArguments: [site],
+            purpose: "reading the latest readings"
+        )
+    }
+
+    /// Alerts in order of confirmation; only those not cleared nor acknowledged when `activeOnly`,
+    /// and only `site`'s when given.
+    public static func alerts(activeOnly: Bool, site: String? = nil) -> FactQuery {
+        FactQuery(
+            """
+            \(alertSelect) WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1){ AND (CAST(?2 AS TEXT) IS NULL OR site = ?2)}
+            ORDER BY confirmed_at, id{, site}
+            """,
             [activeOnly ? "active" : nil],
+            centralArguments: [site],
             purpose: "reading the alerts"
         )
     }
@@ -120,92 +166,120 @@ public enum FactQueries {
 
     private static let alertSelect = """
         SELECT id, kind, subject, sensor, zone, class, container, started_at, confirmed_at, cleared_at,
-               peak_celsius, status, acknowledged_at
+               peak_celsius, status, acknowledged_at{, site}
         FROM alerts
         """
 
-    /// Journeys in shipment then container order; only those of `shipment` and/or with `status`.
-    public static func transport(shipment: String?, status: String?) -> FactQuery {
+    /// Journeys in shipment then container order; only those of `shipment`, with `status` and
+    /// (on a hub) last seen at `site`, when given.
+    public static func transport(shipment: String?, status: String?, site: String? = nil) -> FactQuery {
         FactQuery(
             """
             SELECT container, uri, shipment, status, zone, zone_since, destination, received_at, sorted_at,
-                   sorted_to, loaded_at, departed_at, anomalies, min_celsius, max_celsius, minutes_out_of_range, items
+                   sorted_to, loaded_at, departed_at, anomalies, min_celsius, max_celsius, minutes_out_of_range,
+                   items{, site}
             FROM transport
             WHERE (CAST(?1 AS TEXT) IS NULL OR shipment = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)
+              {AND (CAST(?3 AS TEXT) IS NULL OR site = ?3)}
             ORDER BY shipment NULLS FIRST, container
             """,
             [shipment, status],
+            centralArguments: [site],
             purpose: "reading transport"
         )
     }
 
-    /// Anomalies in time order; only those of the containers of `shipment` when given.
-    public static func transportAnomalies(shipment: String?) -> FactQuery {
+    /// Anomalies in time order; only those of the containers of `shipment`, and found at `site`, when given.
+    public static func transportAnomalies(shipment: String?, site: String? = nil) -> FactQuery {
         FactQuery(
             """
-            SELECT a.container, a.kind, a.at, a.zone, a.detail FROM transport_anomalies a
+            SELECT a.container, a.kind, a.at, a.zone, a.detail{, a.site} FROM transport_anomalies a
             LEFT JOIN transport t ON t.container = a.container
-            WHERE CAST(?1 AS TEXT) IS NULL OR t.shipment = ?1
+            WHERE (CAST(?1 AS TEXT) IS NULL OR t.shipment = ?1){ AND (CAST(?2 AS TEXT) IS NULL OR a.site = ?2)}
             ORDER BY a.at, a.container, a.kind
             """,
             [shipment],
+            centralArguments: [site],
             purpose: "reading transport anomalies"
         )
     }
 
-    /// Shipments by id; only `shipment` when given.
-    public static func shipments(shipment: String?) -> FactQuery {
+    /// Shipments by id (and site); only `shipment`, and `site`'s, when given.
+    public static func shipments(shipment: String?, site: String? = nil) -> FactQuery {
         FactQuery(
             """
             SELECT shipment, destination, class, expected_by, containers_expected, containers_received,
-                   containers_sorted, containers_loaded, containers_departed, anomalies, status
-            FROM shipments WHERE CAST(?1 AS TEXT) IS NULL OR shipment = ?1 ORDER BY shipment
+                   containers_sorted, containers_loaded, containers_departed, anomalies, status{, site}
+            FROM shipments WHERE (CAST(?1 AS TEXT) IS NULL OR shipment = ?1){ AND (CAST(?2 AS TEXT) IS NULL OR site = ?2)}
+            ORDER BY shipment{, site}
             """,
             [shipment],
+            centralArguments: [site],
             purpose: "reading shipments"
         )
     }
+
+    /// The sites that shipped to a hub, by name (none on a site's own database).
+    public static let sites = FactQuery("SELECT NULL AS site WHERE 0 = 1", purpose: "reading the sites")
+        .centrally("SELECT DISTINCT site FROM central_sites ORDER BY site", [])
 }
 
 extension FactReader {
-    public func inventory(zone: String? = nil) async throws -> [InventoryRecord] {
-        try await fetch(FactQueries.inventory(zone: zone)).map(InventoryRecord.init(row:))
+    public func inventory(zone: String? = nil, site: String? = nil) async throws -> [InventoryRecord] {
+        try await fetch(FactQueries.inventory(zone: zone, site: site)).map(InventoryRecord.init(row:))
     }
 
-    public func movements(epc: String? = nil) async throws -> [MovementRecord] {
-        try await fetch(FactQueries.movements(epc: epc)).map(MovementRecord.init(row:))
+    public func movements(epc: String? = nil, site: String? = nil) async throws -> [MovementRecord] {
+        try await fetch(FactQueries.movements(epc: epc, site: site)).map(MovementRecord.init(row:))
     }
 
-    public func readings(sensor: String? = nil) async throws -> [ReadingRecord] {
-        try await fetch(FactQueries.readings(sensor: sensor)).map(ReadingRecord.init(row:))
+    public func readings(sensor: String? = nil, site: String? = nil) async throws -> [ReadingRecord] {
+        try await fetch(FactQueries.readings(sensor: sensor, site: site)).map(ReadingRecord.init(row:))
     }
 
-    public func readings(zone: String) async throws -> [ReadingRecord] {
-        try await fetch(FactQueries.readings(sensor: nil, zone: zone)).map(ReadingRecord.init(row:))
+    public func readings(zone: String, site: String? = nil) async throws -> [ReadingRecord] {
+        try await fetch(FactQueries.readings(sensor: nil, zone: zone, site: site)).map(ReadingRecord.init(row:))
     }
 
-    public func containerReadings(container: String) async throws -> [ContainerReadingRecord] {
-        try await fetch(FactQueries.containerReadings(container: container)).map(ContainerReadingRecord.init(row:))
+    /// The sites whose readings name `sensor` or `zone` (none on a site's own database).
+    public func readingSites(sensor: String? = nil, zone: String? = nil) async throws -> [String] {
+        try await fetch(FactQueries.readingSites(sensor: sensor, zone: zone)).compactMap { $0.optionalText("site") }
     }
 
-    public func latestReadings() async throws -> [ReadingRecord] {
-        try await fetch(FactQueries.latestReadings).map(ReadingRecord.init(row:))
+    /// The sites that shipped to a hub (none on a site's own database).
+    public func sites() async throws -> [String] {
+        try await fetch(FactQueries.sites).compactMap { $0.optionalText("site") }
     }
 
-    public func alerts(activeOnly: Bool = false) async throws -> [AlertRecord] {
-        try await fetch(FactQueries.alerts(activeOnly: activeOnly)).map(AlertRecord.init(row:))
+    public func containerReadings(container: String, site: String? = nil) async throws -> [ContainerReadingRecord] {
+        try await fetch(FactQueries.containerReadings(container: container, site: site))
+            .map(ContainerReadingRecord.init(row:))
     }
 
-    public func transport(shipment: String? = nil, status: String? = nil) async throws -> [TransportRecord] {
-        try await fetch(FactQueries.transport(shipment: shipment, status: status)).map(TransportRecord.init(row:))
+    public func latestReadings(site: String? = nil) async throws -> [ReadingRecord] {
+        try await fetch(FactQueries.latestReadings(site: site)).map(ReadingRecord.init(row:))
     }
 
-    public func transportAnomalies(shipment: String? = nil) async throws -> [TransportAnomalyRecord] {
-        try await fetch(FactQueries.transportAnomalies(shipment: shipment)).map(TransportAnomalyRecord.init(row:))
+    public func alerts(activeOnly: Bool = false, site: String? = nil) async throws -> [AlertRecord] {
+        try await fetch(FactQueries.alerts(activeOnly: activeOnly, site: site)).map(AlertRecord.init(row:))
     }
 
-    public func shipments(shipment: String? = nil) async throws -> [ShipmentRecord] {
-        try await fetch(FactQueries.shipments(shipment: shipment)).map(ShipmentRecord.init(row:))
+    public func transport(shipment: String? = nil, status: String? = nil, site: String? = nil) async throws
+        -> [TransportRecord]
+    {
+        try await fetch(FactQueries.transport(shipment: shipment, status: status, site: site))
+            .map(TransportRecord.init(row:))
+    }
+
+    public func transportAnomalies(shipment: String? = nil, site: String? = nil) async throws
+        -> [TransportAnomalyRecord]
+    {
+        try await fetch(FactQueries.transportAnomalies(shipment: shipment, site: site))
+            .map(TransportAnomalyRecord.init(row:))
+    }
+
+    public func shipments(shipment: String? = nil, site: String? = nil) async throws -> [ShipmentRecord] {
+        try await fetch(FactQueries.shipments(shipment: shipment, site: site)).map(ShipmentRecord.init(row:))
     }
 }
 
@@ -222,6 +296,7 @@ extension InventoryRecord {
             lastSeen: row.text("last_seen"),
             reads: row.integer("reads")
         )
+        site = row.optionalText("site")
     }
 }
 
@@ -235,6 +310,7 @@ extension MovementRecord {
             toZone: row.optionalText("to_zone"),
             at: row.text("at")
         )
+        site = row.optionalText("site")
     }
 }
 
@@ -255,6 +331,7 @@ extension MinuteRecord {
 extension ReadingRecord {
     init(row: FactRow) {
         self.init(sensor: row.text("sensor"), zone: row.optionalText("zone"), at: row.text("at"), celsius: row.real("celsius"))
+        site = row.optionalText("site")
     }
 }
 
@@ -288,6 +365,7 @@ extension AlertRecord {
             status: row.text("status"),
             acknowledgedAt: row.optionalText("acknowledged_at")
         )
+        site = row.optionalText("site")
     }
 }
 
@@ -312,6 +390,7 @@ extension TransportRecord {
             minutesOutOfRange: row.optionalReal("minutes_out_of_range"),
             items: row.integer("items")
         )
+        site = row.optionalText("site")
     }
 }
 
@@ -324,6 +403,7 @@ extension TransportAnomalyRecord {
             zone: row.optionalText("zone"),
             detail: row.text("detail")
         )
+        site = row.optionalText("site")
     }
 }
 
@@ -342,5 +422,6 @@ extension ShipmentRecord {
             anomalies: row.integer("anomalies"),
             status: row.text("status")
         )
+        site = row.optionalText("site")
     }
 }

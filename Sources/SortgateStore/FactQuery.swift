@@ -4,19 +4,26 @@
 /// (PostgreSQL would put them last), and the column names of the database contract. Each query
 /// the reading commands run is written once, in `FactQueries`, and runs on either store.
 ///
-/// Where the central schema differs from a site's (its `site` column: a hub's movements and
-/// readings come from many sites), a query may say what PostgreSQL runs instead (`centrally`).
+/// Where the central schema differs from a site's (its `site` column: a hub holds many sites'
+/// rows), the text says so in place: `{central|local}` is `central` on the hub's PostgreSQL and
+/// `local` on a site's SQLite (`{central}` alone is nothing locally), e.g. `SELECT epc{, site}`
+/// or `ORDER BY i.{id|rowid}`. `centralArguments` follow `arguments` on the hub only, for the
+/// placeholders that appear in central text alone (a `--site` filter). A query that has nothing to
+/// ask a site's database may give its whole central text instead (`centrally`).
 public struct FactQuery: Sendable, Hashable {
     public var sql: String
     public var arguments: [String?]
+    /// Arguments after `arguments`, on the central PostgreSQL only.
+    public var centralArguments: [String?]
     /// What it reads, for error messages ("reading the inventory").
     public var purpose: String
-    /// The central variant, when the `site` column matters.
+    /// The central variant, when the whole text differs.
     var central: (sql: String, arguments: [String?])?
 
-    public init(_ sql: String, _ arguments: [String?] = [], purpose: String) {
+    public init(_ sql: String, _ arguments: [String?] = [], centralArguments: [String?] = [], purpose: String) {
         self.sql = sql
         self.arguments = arguments
+        self.centralArguments = centralArguments
         self.purpose = purpose
     }
 
@@ -28,23 +35,28 @@ public struct FactQuery: Sendable, Hashable {
     }
 
     public static func == (lhs: FactQuery, rhs: FactQuery) -> Bool {
-        lhs.sql == rhs.sql && lhs.arguments == rhs.arguments && lhs.purpose == rhs.purpose
-            && lhs.central?.sql == rhs.central?.sql && lhs.central?.arguments == rhs.central?.arguments
+        lhs.sql == rhs.sql && lhs.arguments == rhs.arguments && lhs.centralArguments == rhs.centralArguments
+            && lhs.purpose == rhs.purpose && lhs.central?.sql == rhs.central?.sql
+            && lhs.central?.arguments == rhs.central?.arguments
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(sql)
         hasher.combine(arguments)
+        hasher.combine(centralArguments)
         hasher.combine(central?.sql)
     }
 
+    /// The SQL SQLite runs: the local side of every `{central|local}`.
+    var sqliteSQL: String { Self.resolving(sql, central: false) }
+
     /// The arguments PostgreSQL gets.
-    var postgresArguments: [String?] { central?.arguments ?? arguments }
+    var postgresArguments: [String?] { central?.arguments ?? arguments + centralArguments }
 
     /// The SQL PostgreSQL runs, with its `$N` placeholders.
     var postgresSQL: String {
         var result = ""
-        var iterator = (central?.sql ?? sql).makeIterator()
+        var iterator = (central?.sql ?? Self.resolving(sql, central: true)).makeIterator()
         var pending: Character? = nil
         while let character = pending ?? iterator.next() {
             pending = nil
@@ -62,6 +74,20 @@ public struct FactQuery: Sendable, Hashable {
             }
         }
         return result
+    }
+
+    /// `text` with each `{central|local}` replaced by one side.
+    static func resolving(_ text: String, central: Bool) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            result += rest[..<open]
+            let inside = rest[rest.index(after: open)..<close]
+            let sides = inside.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+            result += central ? sides[0] : (sides.count > 1 ? sides[1] : "")
+            rest = rest[rest.index(after: close)...]
+        }
+        return result + rest
     }
 }
 

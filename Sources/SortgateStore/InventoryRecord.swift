@@ -17,6 +17,8 @@ public struct InventoryRecord: Codable, Sendable, Hashable {
     public var zoneSince: String
     public var lastSeen: String
     public var reads: Int
+    /// The site the row came from: set on a hub's PostgreSQL only (a site's database holds one).
+    public var site: String?
 
     public init(
         epc: String,
@@ -45,7 +47,7 @@ public struct InventoryRecord: Codable, Sendable, Hashable {
         case firstSeen = "first_seen"
         case zoneSince = "zone_since"
         case lastSeen = "last_seen"
-        case reads
+        case reads, site
     }
 
     /// Writes `uri` as an explicit null when absent, so every JSON object has the same keys as the table.
@@ -60,6 +62,7 @@ public struct InventoryRecord: Codable, Sendable, Hashable {
         try container.encode(zoneSince, forKey: .zoneSince)
         try container.encode(lastSeen, forKey: .lastSeen)
         try container.encode(reads, forKey: .reads)
+        try container.encodeIfPresent(site, forKey: .site)
     }
 }
 
@@ -81,6 +84,8 @@ public struct InventoryQuery: Sendable, Hashable {
     public var status: String?
     /// `sgtin-96`, `sscc-96`, …, `raw`.
     public var scheme: String?
+    /// Only the rows of this site (on a hub).
+    public var site: String?
     /// Only rows after this one.
     public var after: Position?
     /// At most this many rows; nil for all.
@@ -91,8 +96,10 @@ public struct InventoryQuery: Sendable, Hashable {
         status: String? = nil,
         scheme: String? = nil,
         after: Position? = nil,
-        limit: Int? = nil
+        limit: Int? = nil,
+        site: String? = nil
     ) {
+        self.site = site
         self.zone = zone
         self.status = status
         self.scheme = scheme

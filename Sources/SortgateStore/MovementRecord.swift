@@ -12,6 +12,8 @@ public struct MovementRecord: Codable, Sendable, Hashable {
     public var toZone: String?
     /// Event time of the movement (for a departure, the last read time).
     public var at: String
+    /// The site the row came from: set on a hub's PostgreSQL only (a site's database holds one).
+    public var site: String?
 
     public init(id: Int64, epc: String, kind: String, fromZone: String?, toZone: String?, at: String) {
         self.id = id
@@ -26,7 +28,7 @@ public struct MovementRecord: Codable, Sendable, Hashable {
         case id, epc, kind
         case fromZone = "from_zone"
         case toZone = "to_zone"
-        case at
+        case at, site
     }
 
     /// Writes absent zones as explicit nulls, so every JSON object has the same keys as the table.
@@ -38,5 +40,6 @@ public struct MovementRecord: Codable, Sendable, Hashable {
         try container.encode(fromZone, forKey: .fromZone)
         try container.encode(toZone, forKey: .toZone)
         try container.encode(at, forKey: .at)
+        try container.encodeIfPresent(site, forKey: .site)
     }
 }

@@ -6,6 +6,8 @@ public struct ReadingRecord: Codable, Sendable, Hashable {
     public var zone: String?
     public var at: String
     public var celsius: Double
+    /// The site the row came from: set on a hub's PostgreSQL only (a site's database holds one).
+    public var site: String?
 
     public init(sensor: String, zone: String?, at: String, celsius: Double) {
         self.sensor = sensor
@@ -28,7 +30,7 @@ extension SQLiteStore {
 
     /// The latest reading of every sensor, ordered by sensor.
     public func latestReadings() throws(SQLiteStoreError) -> [ReadingRecord] {
-        try rows(FactQueries.latestReadings).map(ReadingRecord.init(row:))
+        try rows(FactQueries.latestReadings()).map(ReadingRecord.init(row:))
     }
 
     /// The per-minute aggregates of `sensor` in time order; only the minutes in `from ..< to` when given.

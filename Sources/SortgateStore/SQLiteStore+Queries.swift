@@ -28,7 +28,7 @@ extension SQLiteStore {
     public func rows(_ query: FactQuery) throws(SQLiteStoreError) -> [FactRow] {
         try attempt(query.purpose) {
             try reader.read { db in
-                try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: StatementArguments(query.arguments))
+                try Row.fetchAll(db.cachedStatement(sql: query.sqliteSQL), arguments: StatementArguments(query.arguments))
                     .map { row in
                         FactRow(
                             Dictionary(

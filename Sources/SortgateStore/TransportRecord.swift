@@ -21,6 +21,8 @@ public struct TransportRecord: Codable, Sendable, Hashable {
     public var minutesOutOfRange: Double?
     /// Items packed in it, per the manifest.
     public var items: Int
+    /// The site the row came from: set on a hub's PostgreSQL only (a site's database holds one).
+    public var site: String?
 
     enum CodingKeys: String, CodingKey {
         case container, uri, shipment, status, zone
@@ -35,7 +37,7 @@ public struct TransportRecord: Codable, Sendable, Hashable {
         case minCelsius = "min_celsius"
         case maxCelsius = "max_celsius"
         case minutesOutOfRange = "minutes_out_of_range"
-        case items
+        case items, site
     }
 
     /// Writes absent values as explicit nulls, so every JSON object has the same keys as the table.
@@ -58,6 +60,7 @@ public struct TransportRecord: Codable, Sendable, Hashable {
         try c.encode(maxCelsius, forKey: .maxCelsius)
         try c.encode(minutesOutOfRange, forKey: .minutesOutOfRange)
         try c.encode(items, forKey: .items)
+        try c.encodeIfPresent(site, forKey: .site)
     }
 }
 
@@ -68,6 +71,8 @@ public struct TransportAnomalyRecord: Codable, Sendable, Hashable {
     public var at: String
     public var zone: String?
     public var detail: String
+    /// The site the row came from: set on a hub's PostgreSQL only (a site's database holds one).
+    public var site: String?
 }
 
 /// One row of `shipments`.
@@ -84,6 +89,8 @@ public struct ShipmentRecord: Codable, Sendable, Hashable {
     public var anomalies: Int
     /// expected, receiving, received, sorted, loaded or departed.
     public var status: String
+    /// The site the row came from: set on a hub's PostgreSQL only (a site's database holds one).
+    public var site: String?
 
     enum CodingKeys: String, CodingKey {
         case shipment, destination
@@ -94,6 +101,6 @@ public struct ShipmentRecord: Codable, Sendable, Hashable {
         case containersSorted = "containers_sorted"
         case containersLoaded = "containers_loaded"
         case containersDeparted = "containers_departed"
-        case anomalies, status
+        case anomalies, status, site
     }
 }

@@ -28,12 +28,16 @@ struct AlertsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Only alerts neither cleared nor acknowledged.")
         var active = false
 
+        @OptionGroup var sites: SiteOption
+
         @Option(name: .long, help: "table, json or csv.")
         var format: ListingFormat = .table
 
         func run() async throws {
             let site = try loadConfigOrExit(config)
-            let rows = try await withFactReader(site) { [active] in try await $0.alerts(activeOnly: active) }
+            let rows = try await withFactReader(site) { [active, sites] database in
+                try await database.alerts(activeOnly: active, site: try await sites.scope(site, database))
+            }
             try printListing(
                 rows,
                 columns: [
@@ -48,7 +52,8 @@ struct AlertsCommand: AsyncParsableCommand {
                     ]
                 },
                 format: format,
-                footer: "\(rows.count) alert(s), \(rows.filter { $0.status == "active" }.count) active"
+                footer: "\(rows.count) alert(s), \(rows.filter { $0.status == "active" }.count) active",
+                site: site.isHub ? \.site : nil
             )
         }
     }

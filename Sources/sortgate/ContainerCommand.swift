@@ -6,14 +6,15 @@ import SortgateIngest
 import SortgateGateway
 import SortgateStore
 
-/// `sortgate container EPC --config F`: one container's cold-chain record, from the database.
+/// `sortgate container EPC --config F [--site S]`: one container's cold-chain record, from the database.
 struct ContainerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "container",
         abstract: "Where a container was, the temperatures it had, time out of range, MKT and its alerts.",
         discussion: """
             The container's class is the class of the first zone with a class it stayed in. A reading \
-            counts for the time until the next reading of its stay (at most the class's offline_after).
+            counts for the time until the next reading of its stay (at most the class's offline_after). \
+            On a hub each movement says the site that read it; --site keeps that site's part of the record.
             """
     )
 
@@ -23,14 +24,17 @@ struct ContainerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The site config, or a hub's (`database: {postgres: URL}`).")
     var config: String
 
+    @OptionGroup var sites: SiteOption
+
     func run() async throws {
         let site = try loadConfigOrExit(config)
         let container = epc.uppercased()
-        let (movements, readings, alerts) = try await withFactReader(site) { database in
-            (
-                try await database.movements(epc: container),
-                try await database.containerReadings(container: container),
-                try await database.alerts().filter { $0.container == container }
+        let (movements, readings, alerts) = try await withFactReader(site) { [sites] database in
+            let scope = try await sites.scope(site, database)
+            return (
+                try await database.movements(epc: container, site: scope),
+                try await database.containerReadings(container: container, site: scope),
+                try await database.alerts(site: scope).filter { $0.container == container }
             )
         }
         guard !movements.isEmpty else {
@@ -39,7 +43,10 @@ struct ContainerCommand: AsyncParsableCommand {
         }
         print("container \(container)")
         for movement in movements {
-            print("  \(movement.at)  \(movement.kind)  \(movement.fromZone ?? "-") → \(movement.toZone ?? "-")")
+            print(
+                "  \(movement.at)  \(movement.kind)  \(movement.fromZone ?? "-") → \(movement.toZone ?? "-")"
+                    + (site.isHub ? "  at \(movement.site ?? "-")" : "")
+            )
         }
         let zoneClasses = Dictionary(uniqueKeysWithValues: site.zones.map { ($0.name, $0.temperatureClass) })
         let className = readings.lazy.compactMap { zoneClasses[$0.zone] ?? nil }.first

@@ -5,7 +5,7 @@ import SortgateIngest
 import SortgateGateway
 import SortgateStore
 
-/// `sortgate inventory --config F [--zone Z] [--format table|json|csv]`.
+/// `sortgate inventory --config F [--zone Z] [--site S] [--format table|json|csv]`.
 struct InventoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inventory",
@@ -17,6 +17,8 @@ struct InventoryCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Only this zone.")
     var zone: String?
+
+    @OptionGroup var sites: SiteOption
 
     @Option(name: .long, help: "table, json or csv.")
     var format: ListingFormat = .table
@@ -30,7 +32,9 @@ struct InventoryCommand: AsyncParsableCommand {
             )
             throw ExitCode(2)
         }
-        let rows = try await withFactReader(site) { [zone] in try await $0.inventory(zone: zone) }
+        let rows = try await withFactReader(site) { [zone, sites] database in
+            try await database.inventory(zone: zone, site: try await sites.scope(site, database))
+        }
         let present = rows.filter { $0.status == "present" }.count
         try printListing(
             rows,
@@ -42,7 +46,8 @@ struct InventoryCommand: AsyncParsableCommand {
                 ]
             },
             format: format,
-            footer: "\(rows.count) EPC(s): \(present) present, \(rows.count - present) departed"
+            footer: "\(rows.count) EPC(s): \(present) present, \(rows.count - present) departed",
+            site: site.isHub ? \.site : nil
         )
     }
 }

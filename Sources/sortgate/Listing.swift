@@ -31,14 +31,18 @@ func query<T>(_ body: () throws -> T) throws -> T {
 }
 
 /// Prints rows as a table, CSV (with `columns` as header) or JSON (the records themselves, keyed
-/// by the database's column names). `footer` follows a table.
+/// by the database's column names). `footer` follows a table. With `site` (on a hub) the table and
+/// the CSV begin with the row's site (JSON has it as a key already).
 func printListing<Row: Encodable>(
     _ rows: [Row],
     columns: [String],
     cells: (Row) -> [String],
     format: ListingFormat,
-    footer: String? = nil
+    footer: String? = nil,
+    site: KeyPath<Row, String?>? = nil
 ) throws {
+    let columns = site == nil ? columns : ["site"] + columns
+    let cells = { (row: Row) in site.map { [row[keyPath: $0] ?? ""] + cells(row) } ?? cells(row) }
     switch format {
     case .json:
         let encoder = JSONEncoder()
@@ -54,21 +58,25 @@ func printListing<Row: Encodable>(
 
 /// Runs `body` with the config's database as a `FactReader`: the site's SQLite file, read-only, or
 /// a hub's PostgreSQL (`database: {postgres: URL}`), its client running meanwhile. A failing
-/// query exits with its reason.
+/// query exits with its reason (status 1), a `ListingRefusal` with its own (status 2).
 func withFactReader<T: Sendable>(
     _ site: SiteConfig,
     _ body: @escaping @Sendable (any FactReader) async throws -> T
 ) async throws -> T {
-    switch site.database {
-    case .sqlite(let path):
-        let reader = SQLiteFactReader(try openDatabaseForReading(path: path))
-        do {
-            return try await body(reader)
-        } catch let error as SQLiteStoreError {
-            printError("sortgate: \(error)")
-            throw ExitCode(1)
+    do {
+        switch site.database {
+        case .sqlite(let path):
+            return try await body(SQLiteFactReader(try openDatabaseForReading(path: path)))
+        case .postgres(let server):
+            return try await openCentral(server).withRunningClient { try await body($0) }
         }
-    case .postgres(let server):
-        return try await runCentral(try openCentral(server)) { try await body($0) }
+    } catch let refusal as ListingRefusal {
+        printError("sortgate: \(refusal)")
+        throw ExitCode(2)
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        printError("sortgate: \(error)")
+        throw ExitCode(1)
     }
 }

@@ -6,7 +6,7 @@ import SortgateIngest
 import SortgateGateway
 import SortgateStore
 
-/// `sortgate mkt --config F (--sensor S | --zone Z | --container EPC) [--window 24h] [--until T]`.
+/// `sortgate mkt --config F (--sensor S | --zone Z | --container EPC) [--site S] [--window 24h] [--until T]`.
 struct MKTCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mkt",
@@ -14,7 +14,8 @@ struct MKTCommand: AsyncParsableCommand {
         discussion: """
             Computed from the stored readings over the rolling window ending at --until (default: \
             the last reading). Readings are weighted by the time until the next one (capped at the \
-            class's offline_after, 10 min by default), as readings come at irregular intervals.
+            class's offline_after, 10 min by default), as readings come at irregular intervals. On a \
+            hub, a sensor or zone whose readings come from two sites needs --site.
             """
     )
 
@@ -29,6 +30,8 @@ struct MKTCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "A container (upper-case hex EPC): the readings of the zones it was in.")
     var container: String?
+
+    @OptionGroup var sites: SiteOption
 
     @Option(name: .long, help: "The window, e.g. 24h or 30d (default: the class's mkt_window, else 24h).")
     var window: String?
@@ -57,13 +60,17 @@ struct MKTCommand: AsyncParsableCommand {
         let what =
             if let sensor { "sensor \(sensor)" } else if let zone { "zone \(zone)" } else { "container \(container!)" }
         let readings: [(zone: String?, at: String, celsius: Double)] = try await withFactReader(site) {
-            [sensor, zone, container] database in
+            [sensor, zone, container, sites] database in
+            let scope = try await sites.scope(site, database)
             if let sensor {
-                try await database.readings(sensor: sensor).map { ($0.zone, $0.at, $0.celsius) }
+                try await sites.requireOneSite(sensor: sensor, site, database)
+                return try await database.readings(sensor: sensor, site: scope).map { ($0.zone, $0.at, $0.celsius) }
             } else if let zone {
-                try await database.readings(zone: zone).map { ($0.zone, $0.at, $0.celsius) }
+                try await sites.requireOneSite(zone: zone, site, database)
+                return try await database.readings(zone: zone, site: scope).map { ($0.zone, $0.at, $0.celsius) }
             } else {
-                try await database.containerReadings(container: container!).map { ($0.zone, $0.at, $0.celsius) }
+                return try await database.containerReadings(container: container!, site: scope)
+                    .map { ($0.zone, $0.at, $0.celsius) }
             }
         }
         let samples = readings.compactMap { Self.sample($0.at, $0.celsius) }

@@ -5,7 +5,7 @@ import SortgateIngest
 import SortgateGateway
 import SortgateStore
 
-/// `sortgate readings --config F [--sensor S] [--latest] [--format table|json|csv]`.
+/// `sortgate readings --config F [--sensor S] [--latest] [--site S] [--format table|json|csv]`.
 struct ReadingsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "readings",
@@ -21,6 +21,8 @@ struct ReadingsCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Only the latest reading of each sensor.")
     var latest = false
 
+    @OptionGroup var sites: SiteOption
+
     @Option(name: .long, help: "table, json or csv.")
     var format: ListingFormat = .table
 
@@ -30,15 +32,20 @@ struct ReadingsCommand: AsyncParsableCommand {
             printError("sortgate: no device '\(sensor)' in \(config)")
             throw ExitCode(2)
         }
-        var rows = try await withFactReader(site) { [latest, sensor] in
-            latest ? try await $0.latestReadings() : try await $0.readings(sensor: sensor)
+        var rows = try await withFactReader(site) { [latest, sensor, sites] database in
+            let scope = try await sites.scope(site, database)
+            if let sensor { try await sites.requireOneSite(sensor: sensor, site, database) }
+            return latest
+                ? try await database.latestReadings(site: scope)
+                : try await database.readings(sensor: sensor, site: scope)
         }
         if latest, let sensor { rows = rows.filter { $0.sensor == sensor } }
         try printListing(
             rows,
             columns: ["sensor", "zone", "at", "celsius"],
             cells: { [$0.sensor, $0.zone ?? "", $0.at, String(format: "%.2f", $0.celsius)] },
-            format: format
+            format: format,
+            site: site.isHub ? \.site : nil
         )
     }
 }

@@ -5,7 +5,7 @@ import SortgateIngest
 import SortgateGateway
 import SortgateStore
 
-/// `sortgate transport --config F [--shipment S] [--status X] [--format table|json|csv]`.
+/// `sortgate transport --config F [--shipment S] [--status X] [--site S] [--format table|json|csv]`.
 struct TransportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transport",
@@ -13,7 +13,8 @@ struct TransportCommand: AsyncParsableCommand {
         discussion: """
             The table shows the shipments (containers expected/received/sorted/loaded/departed), then \
             their containers (status, zone, destination, stage times, temperatures, anomalies), then \
-            every anomaly with its time and detail. json gives the three lists; csv the containers.
+            every anomaly with its time and detail. json gives the three lists; csv the containers. On a \
+            hub each row says its site (a journey's is where it was seen last), and --site keeps one site's.
             """
     )
 
@@ -29,6 +30,8 @@ struct TransportCommand: AsyncParsableCommand {
     )
     var status: String?
 
+    @OptionGroup var sites: SiteOption
+
     @Option(name: .long, help: "table, json or csv.")
     var format: ListingFormat = .table
 
@@ -42,14 +45,19 @@ struct TransportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let site = try loadConfigOrExit(config)
-        let (shipments, known, containers, allAnomalies) = try await withFactReader(site) { [shipment, status] in
-            (
-                try await $0.shipments(shipment: shipment),
-                try await $0.shipments().map(\.shipment),
-                try await $0.transport(shipment: shipment, status: status),
-                try await $0.transportAnomalies(shipment: shipment)
+        let (shipments, known, containers, allAnomalies) = try await withFactReader(site) {
+            [shipment, status, sites] database in
+            let scope = try await sites.scope(site, database)
+            return (
+                try await database.shipments(shipment: shipment, site: scope),
+                try await database.shipments(site: scope).map(\.shipment),
+                try await database.transport(shipment: shipment, status: status, site: scope),
+                try await database.transportAnomalies(shipment: shipment, site: scope)
             )
         }
+        // On a hub every row begins with its site.
+        func sited(_ header: [String]) -> [String] { site.isHub ? ["site"] + header : header }
+        func sited(_ row: String?, _ cells: [String]) -> [String] { site.isHub ? [row ?? ""] + cells : cells }
         if let shipment, shipments.isEmpty {
             let near = known.min { editDistance($0, shipment) < editDistance($1, shipment) }
             printError(
@@ -76,7 +84,8 @@ struct TransportCommand: AsyncParsableCommand {
         }
         switch format {
         case .csv:
-            print(CSVTable(header: columns, rows: containers.map(cells)).text, terminator: "")
+            let rows = containers.map { sited($0.site, cells($0)) }
+            print(CSVTable(header: sited(columns), rows: rows).text, terminator: "")
         case .json:
             struct Listing: Encodable {
                 var shipments: [ShipmentRecord]
@@ -91,17 +100,17 @@ struct TransportCommand: AsyncParsableCommand {
             if !shipments.isEmpty {
                 print(
                     TextTable(
-                        header: [
+                        header: sited([
                             "shipment", "status", "destination", "class", "expected_by", "expected", "received",
                             "sorted", "loaded", "departed", "anomalies",
-                        ],
+                        ]),
                         rows: shipments.map {
-                            [
+                            sited($0.site, [
                                 $0.shipment, $0.status, $0.destination ?? "", $0.temperatureClass ?? "",
                                 $0.expectedBy ?? "", "\($0.containersExpected)", "\($0.containersReceived)",
                                 "\($0.containersSorted)", "\($0.containersLoaded)", "\($0.containersDeparted)",
                                 "\($0.anomalies)",
-                            ]
+                            ])
                         }
                     ).text
                 )
@@ -109,17 +118,17 @@ struct TransportCommand: AsyncParsableCommand {
             }
             print(
                 TextTable(
-                    header: [
+                    header: sited([
                         "container", "shipment", "status", "zone", "destination", "received", "sorted", "loaded",
                         "departed", "°C min", "°C max", "min out", "anomalies",
-                    ],
+                    ]),
                     rows: containers.map {
-                        [
+                        sited($0.site, [
                             $0.uri ?? $0.container, $0.shipment ?? "-", $0.status, $0.zone ?? "", $0.destination ?? "",
                             clock($0.receivedAt), clock($0.sortedAt), clock($0.loadedAt), clock($0.departedAt),
                             celsius($0.minCelsius), celsius($0.maxCelsius),
                             $0.minutesOutOfRange.map { String(format: "%.1f", $0) } ?? "", $0.anomalies,
-                        ]
+                        ])
                     }
                 ).text
             )
@@ -129,8 +138,10 @@ struct TransportCommand: AsyncParsableCommand {
                 print()
                 print(
                     TextTable(
-                        header: ["at", "container", "anomaly", "zone", "detail"],
-                        rows: anomalies.map { [$0.at, $0.container, $0.kind, $0.zone ?? "", $0.detail] }
+                        header: sited(["at", "container", "anomaly", "zone", "detail"]),
+                        rows: anomalies.map {
+                            sited($0.site, [$0.at, $0.container, $0.kind, $0.zone ?? "", $0.detail])
+                        }
                     ).text
                 )
             }

@@ -108,17 +108,20 @@ struct CentralShippingTests {
             #expect(replayed.status == 0, "\(config): \(replayed.standardError)")
         }
 
-        func same(_ arguments: [String]) throws -> String {
+        /// The output on the site; on the hub the same, but for what `hubOnly` adds there.
+        func same(_ arguments: [String], hubOnly: String = "") throws -> String {
             let onHub = try CommandRunner.run(RunCommandTests.executable, arguments + ["--config", hub])
             let onSite = try CommandRunner.run(RunCommandTests.executable, arguments + ["--config", site])
             #expect(onHub.status == 0, "\(arguments): \(onHub.standardError)")
             #expect(onSite.status == 0, "\(arguments): \(onSite.standardError)")
-            #expect(onHub.standardOutput == onSite.standardOutput, "\(arguments)")
+            if !hubOnly.isEmpty { #expect(onHub.standardOutput.contains(hubOnly), "\(arguments)") }
+            #expect(onHub.standardOutput.replacingOccurrences(of: hubOnly, with: "") == onSite.standardOutput, "\(arguments)")
             return onSite.standardOutput
         }
         func at(_ minutes: Double) -> String { ColdChainReplayTests.time(minutes: minutes).rfc3339 }
         // The pallet's record (see `ColdChainReplayTests.timeline` for why these values).
-        let record = try same(["container", pallet.hex])
+        // On the hub each movement says the site that read it.
+        let record = try same(["container", pallet.hex], hubOnly: "  at cold-chain-test")
         #expect(record.hasPrefix("container \(pallet.hex)\n  \(at(0))  arrival  - → cold-room-a\n  \(at(6))  move  cold-room-a → dock-out-1\n"))
         #expect(record.contains("readings 25, min 4.00 °C, max 15.00 °C, MKT "))
         #expect(record.contains("class chilled: time out of range 18 min 0 s"))
@@ -306,8 +309,11 @@ struct CentralShippingTests {
         siteB.site = "hub-b"
         let storeA = try Self.shippingStore(siteA, folder.path("a.sqlite"))
         let storeB = try Self.shippingStore(siteB, folder.path("b.sqlite"))
-        _ = try await replay([Self.demoCapture], config: siteA, store: storeA)
-        _ = try await replay([later], config: siteB, store: storeB)
+        // Both sites have a sensor coldroom-a-t1 in a zone cold-room-a: 4 °C at the first, 6 °C at the second.
+        let readingsA = try Self.coldRoomPolls(hour: "07", registers: 40, in: folder)
+        let readingsB = try Self.coldRoomPolls(hour: "09", registers: 60, in: folder)
+        _ = try await replay([readingsA, Self.demoCapture], config: siteA, store: storeA)
+        _ = try await replay([readingsB, later], config: siteB, store: storeB)
         let shipperA = try CentralTestShipper(config: siteA, store: storeA)
         try await shipperA.withRunningClient { try await $0.drain() }
         let shipperB = try CentralTestShipper(config: siteB, store: storeB)
@@ -341,10 +347,13 @@ struct CentralShippingTests {
         let localInventory = try CommandRunner.run(RunCommandTests.executable, ["inventory", "--config", siteBConfig, "--format", "csv"])
         #expect(localInventory.status == 0, "\(localInventory.standardError)")
         // first_seen is the earliest sighting anywhere, so only that column differs: at the first hub.
-        func withoutFirstSeen(_ csv: String) -> [String] {
-            csv.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).enumerated().filter { $0.offset != 5 }.map(\.element).joined(separator: ",") }
+        // On the hub each row begins with its site.
+        func withoutFirstSeen(_ csv: String, from column: Int) -> [String] {
+            csv.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).enumerated().filter { $0.offset != column }.map(\.element).joined(separator: ",") }
         }
-        #expect(withoutFirstSeen(hubInventory.standardOutput) == withoutFirstSeen(localInventory.standardOutput))
+        let sited = ["site," + (localInventory.standardOutput.split(whereSeparator: \.isNewline).first ?? "")]
+            + localInventory.standardOutput.split(whereSeparator: \.isNewline).dropFirst().map { "hub-b,\($0)" }
+        #expect(withoutFirstSeen(hubInventory.standardOutput, from: 6) == withoutFirstSeen(sited.joined(separator: "\n"), from: 6))
         #expect(hubInventory.standardOutput.split(whereSeparator: \.isNewline).count == tags.count + 1)
         let hubTransport = try CommandRunner.run(RunCommandTests.executable, ["transport", "--config", hub, "--format", "csv"])
         #expect(hubTransport.status == 0, "\(hubTransport.standardError)")
@@ -353,8 +362,11 @@ struct CentralShippingTests {
         // The container's record on the hub: its movements at both sites, in time order.
         let hubContainer = try CommandRunner.run(RunCommandTests.executable, ["container", container.container, "--config", hub])
         #expect(hubContainer.status == 0, "\(hubContainer.standardError)")
-        let bothSites = try (storeA.movements(epc: container.container) + storeB.movements(epc: container.container))
-            .map { "  \($0.at)  \($0.kind)  \($0.fromZone ?? "-") → \($0.toZone ?? "-")" }
+        func lines(_ movements: [MovementRecord], at site: String) -> [String] {
+            movements.map { "  \($0.at)  \($0.kind)  \($0.fromZone ?? "-") → \($0.toZone ?? "-")  at \(site)" }
+        }
+        let bothSites = try lines(storeA.movements(epc: container.container), at: "demo-sorting-center")
+            + lines(storeB.movements(epc: container.container), at: "hub-b")
         #expect(Array(hubContainer.standardOutput.split(separator: "\n").dropFirst().prefix(bothSites.count).map(String.init)) == bothSites)
 
         // One EPCIS document over both sites: every movement of each, once.
@@ -369,6 +381,68 @@ struct CentralShippingTests {
         let containerURI = try #require(container.uri)
         let containerEvents = events.filter { ($0["epcList"] as? [String]) == [containerURI] }
         #expect(containerEvents.count == (try storeA.movements(epc: container.container).count + storeB.movements(epc: container.container).count))
+
+        // --site: a sensor or zone of the same name at both sites is refused without it, one site's with it.
+        func sortgate(_ arguments: [String], _ config: String = hub) throws -> CommandResult {
+            try CommandRunner.run(RunCommandTests.executable, arguments + ["--config", config])
+        }
+        let both = "has readings from 2 sites (demo-sorting-center, hub-b); give --site demo-sorting-center or --site hub-b"
+        for arguments in [["readings", "--sensor", "coldroom-a-t1"], ["mkt", "--sensor", "coldroom-a-t1"]] {
+            let mixed = try sortgate(arguments)
+            #expect(mixed.status == 2, "\(arguments)")
+            #expect(mixed.standardError == "sortgate: sensor 'coldroom-a-t1' \(both) rather than mix them\n", "\(arguments)")
+        }
+        let zone = try sortgate(["mkt", "--zone", "cold-room-a"])
+        #expect(zone.status == 2)
+        #expect(zone.standardError.contains("zone 'cold-room-a' \(both)"))
+        let siteAConfig = try siteConfig(from: hub, sqlite: folder.path("a.sqlite"), postgres: postgres, in: folder)
+        let hubReadings = try sortgate(["readings", "--sensor", "coldroom-a-t1", "--site", "hub-b", "--format", "csv"])
+        let localReadings = try sortgate(["readings", "--sensor", "coldroom-a-t1", "--format", "csv"], siteBConfig)
+        #expect(hubReadings.status == 0, "\(hubReadings.standardError)")
+        #expect(localReadings.standardOutput.split(whereSeparator: \.isNewline).count == 4)
+        #expect(localReadings.standardOutput.contains(",6.00\r\n"))
+        let sitedReadings = localReadings.standardOutput.split(whereSeparator: \.isNewline).enumerated()
+            .map { $0.offset == 0 ? "site,\($0.element)" : "hub-b,\($0.element)" }
+        #expect(hubReadings.standardOutput.split(whereSeparator: \.isNewline).map(String.init) == sitedReadings)
+        let hubTable = try sortgate(["readings", "--sensor", "coldroom-a-t1", "--site", "demo-sorting-center"])
+        #expect(hubTable.standardOutput.hasPrefix("site "))
+        #expect(hubTable.standardOutput.split(whereSeparator: \.isNewline).dropFirst(2).allSatisfy { $0.hasPrefix("demo-sorting-center ") && $0.hasSuffix(" 4.00") })
+        for (name, config) in [("demo-sorting-center", siteAConfig), ("hub-b", siteBConfig)] {
+            let onHub = try sortgate(["mkt", "--sensor", "coldroom-a-t1", "--site", name])
+            let onSite = try sortgate(["mkt", "--sensor", "coldroom-a-t1"], config)
+            #expect(onHub.status == 0, "\(onHub.standardError)")
+            #expect(onHub.standardOutput == onSite.standardOutput)
+            #expect(onSite.standardOutput.hasPrefix(name == "hub-b" ? "MKT 6.00 °C" : "MKT 4.00 °C"), "\(onSite.standardOutput)")
+        }
+        // Listings of one site: the rows whose latest fact is there.
+        let inventoryA = try sortgate(["inventory", "--site", "demo-sorting-center", "--format", "csv"])
+        let countA = try postgres.psql("SELECT count(*) FROM inventory WHERE site = 'demo-sorting-center'")
+        #expect(inventoryA.standardOutput.split(whereSeparator: \.isNewline).count == Int(countA.trimmingCharacters(in: .newlines))! + 1)
+        let transportB = try sortgate(["transport", "--site", "hub-b", "--format", "csv"])
+        #expect(transportB.standardOutput.split(whereSeparator: \.isNewline).count == journeysB.count + 1)
+        #expect(transportB.standardOutput.hasPrefix("site,container,"))
+        let containerB = try sortgate(["container", container.container, "--site", "hub-b"])
+        #expect(Array(containerB.standardOutput.split(whereSeparator: \.isNewline).dropFirst().prefix(while: { $0.hasPrefix("  2026") }).map(String.init)) == lines(try storeB.movements(epc: container.container), at: "hub-b"))
+        let unknown = try sortgate(["inventory", "--site", "hub-c"])
+        #expect(unknown.status == 2)
+        #expect(unknown.standardError == "sortgate: no site 'hub-c' has shipped to the hub; sites: demo-sorting-center, hub-b\n")
+        // A site's own database: its own name changes nothing, another is refused.
+        let own = try sortgate(["inventory", "--site", "demo-sorting-center", "--format", "csv"], siteAConfig)
+        #expect(own.status == 0, "\(own.standardError)")
+        #expect(own.standardOutput == (try sortgate(["inventory", "--format", "csv"], siteAConfig)).standardOutput)
+        let other = try sortgate(["inventory", "--site", "hub-b"], siteAConfig)
+        #expect(other.status == 2)
+        #expect(other.standardError.contains("this config's database is site 'demo-sorting-center''s own"))
+    }
+
+    /// Polls of the demo's `coldroom-a-t1` at `hour`:59:50, :55 and :59 (`registers` tenths of a °C).
+    static func coldRoomPolls(hour: String, registers: Int, in folder: TemporaryFolder) throws -> String {
+        let path = folder.path("polls-\(registers).jsonl")
+        try ["50", "55", "59"].map { second in
+            #"{"t":"2026-11-28T\#(hour):59:\#(second).000000000Z","source":"coldroom-a-t1","modbus":{"table":"input","address":1,"registers":[\#(registers),450]}}"#
+                + "\n"
+        }.joined().write(toFile: path, atomically: true, encoding: .utf8)
+        return path
     }
 
     /// The hub config `hub` with a site's SQLite at `path` instead of PostgreSQL: the same zones
