@@ -41,6 +41,22 @@ extension SQLiteStore {
         ALTER TABLE central_outbox ADD COLUMN manifests TEXT NOT NULL DEFAULT '';
         """
 
+    /// Migration v11: a database that already ships (its outbox has handed out numbers) gets one more
+    /// batch with every manifest container, so that the manifests imported before they were shipped
+    /// reach the hub too (a resend changes nothing there); its quarantine needs nothing, since its mark
+    /// starts at nothing shipped. A database that never shipped sends everything at its first contact.
+    static let centralManifestsBackfill = """
+        INSERT INTO central_outbox (committed_at, movements_through, readings_through, quarantine_through,
+                                    inventory, alerts, transport, shipments, minutes, manifests, rows)
+        SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+               (SELECT coalesce(max(id), 0) FROM movements), (SELECT coalesce(max(id), 0) FROM readings),
+               (SELECT coalesce(max(id), 0) FROM quarantine), '', '', '',
+               (SELECT group_concat(shipment, char(10)) FROM (SELECT DISTINCT shipment FROM manifest_containers)),
+               '', containers, n * 2
+        FROM (SELECT group_concat(container, ',') AS containers, count(*) AS n FROM manifest_containers)
+        WHERE n > 0 AND EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'central_outbox' AND seq > 0);
+        """
+
     /// What one local transaction changed in the tables the shipper reads by key, and how many rows
     /// that is to ship (the backlog's measure); appended rows are found by id range instead.
     struct CentralChange {

@@ -175,6 +175,9 @@ extension SQLiteStore {
         migrator.registerMigration("v10-central-manifests-quarantine") { db in
             try db.execute(sql: SQLiteStore.centralOutboxManifestsQuarantine)
         }
+        migrator.registerMigration("v11-central-manifests-backfill") { db in
+            try db.execute(sql: SQLiteStore.centralManifestsBackfill)
+        }
         return migrator
     }
 }

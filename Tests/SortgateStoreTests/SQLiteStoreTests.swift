@@ -163,6 +163,7 @@ struct SQLiteStoreTests {
                     "v1-inventory-movements-quarantine", "v2-readings", "v3-alerts", "v4-alert-outbox",
                     "v5-reading-minutes", "v6-container-readings-view", "v7-transport-shipments-manifests",
                     "v8-ring-position", "v9-central-outbox", "v10-central-manifests-quarantine",
+                    "v11-central-manifests-backfill",
                 ]
             )
             #expect(try rawRows(path, "PRAGMA journal_mode").map { $0[0] as String } == ["wal"])
@@ -622,6 +623,72 @@ struct SQLiteStoreReadingsTests {
         #expect(try store.readings(sensor: "reader").count == 1)
         #expect(throws: SQLiteStoreError.self) {
             try store.write(FactBatch(readings: [ReadingFact(sensor: SourceID(2), zone: nil, at: t, celsius: 1)]))
+        }
+    }
+}
+
+@Suite("SQLiteStore central outbox upgrade")
+struct SQLiteStoreCentralUpgradeTests {
+    static let manifest = [
+        ManifestContainerRecord(
+            container: "3154F4E4E400000001000000",
+            uri: "urn:epc:id:sscc:4012345.0000000001",
+            shipment: "SH-1",
+            destination: "chute-12",
+            temperatureClass: nil,
+            expectedBy: nil,
+            items: ["30340BB8C0C0E640000003E9", "30340BB8C0C0E640000003EA"],
+            source: "m.csv:2"
+        )
+    ]
+
+    /// A database as migration v9 left it: the outbox without the v10 columns, after `body` ran on it.
+    func withVersion9Database(shipped: Bool, _ body: (String) throws -> Void) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sortgate-v9-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("db.sqlite").path
+        let store = try SQLiteStore(path: path, zoneNames: zones, shipsToCentral: shipped)
+        _ = try store.importManifest(Self.manifest, at: EventTime(nanoseconds: 0))
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM central_outbox;
+                    ALTER TABLE central_outbox DROP COLUMN manifests;
+                    ALTER TABLE central_outbox DROP COLUMN quarantine_through;
+                    DELETE FROM grdb_migrations
+                    WHERE identifier IN ('v10-central-manifests-quarantine', 'v11-central-manifests-backfill');
+                    DELETE FROM sqlite_sequence WHERE name = 'central_outbox' AND seq = 0;
+                    """
+            )
+        }
+        try queue.close()
+        try body(path)
+    }
+
+    @Test("a database that already shipped sends the manifests imported before, once upgraded")
+    func shippedBefore() throws {
+        try withVersion9Database(shipped: true) { path in
+            let upgraded = try SQLiteStore(path: path, zoneNames: zones, shipsToCentral: true)
+            #expect(try upgraded.centralBacklog(after: 1).batches == 1)
+            let cargo = try #require(
+                try upgraded.centralCargo(after: CentralMark(seq: 1, movementsThrough: 0, readingsThrough: 0), maxRows: 100)
+            )
+            #expect(cargo.mark.seq == 2)
+            #expect(cargo.loads.map(\.table) == [.shipments, .manifestContainers, .manifestItems])
+            #expect(cargo.loads.map(\.rows) == [1, 1, 2])
+            #expect(cargo.loads[1].json.contains(#""container":"3154F4E4E400000001000000","uri":"urn:epc:id:sscc:4012345.0000000001","shipment":"SH-1""#))
+        }
+    }
+
+    @Test("a database that never shipped gets no extra batch: its first contact sends everything")
+    func neverShipped() throws {
+        try withVersion9Database(shipped: false) { path in
+            let upgraded = try SQLiteStore(path: path, zoneNames: zones, shipsToCentral: true)
+            #expect(try upgraded.centralBacklog(after: 0).batches == 0)
+            let cargo = try #require(try upgraded.centralCargo(after: nil, maxRows: 100))
+            #expect(cargo.mark.seq == 0)
+            #expect(cargo.loads.filter { $0.table == .manifestContainers }.map(\.rows) == [1])
         }
     }
 }
