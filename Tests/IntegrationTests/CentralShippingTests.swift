@@ -309,9 +309,9 @@ struct CentralShippingTests {
         siteB.site = "hub-b"
         let storeA = try Self.shippingStore(siteA, folder.path("a.sqlite"))
         let storeB = try Self.shippingStore(siteB, folder.path("b.sqlite"))
-        // Both sites have a sensor coldroom-a-t1 in a zone cold-room-a: 4 °C at the first, 6 °C at the second.
+        // Both sites have a sensor coldroom-a-t1 in a zone cold-room-a: 4 °C at the first, 12 °C (too warm) at the second.
         let readingsA = try Self.coldRoomPolls(hour: "07", registers: 40, in: folder)
-        let readingsB = try Self.coldRoomPolls(hour: "09", registers: 60, in: folder)
+        let readingsB = try Self.coldRoomPolls(hour: "09", registers: 120, in: folder)
         _ = try await replay([readingsA, Self.demoCapture], config: siteA, store: storeA)
         _ = try await replay([readingsB, later], config: siteB, store: storeB)
         let shipperA = try CentralTestShipper(config: siteA, store: storeA)
@@ -400,7 +400,7 @@ struct CentralShippingTests {
         let localReadings = try sortgate(["readings", "--sensor", "coldroom-a-t1", "--format", "csv"], siteBConfig)
         #expect(hubReadings.status == 0, "\(hubReadings.standardError)")
         #expect(localReadings.standardOutput.split(whereSeparator: \.isNewline).count == 4)
-        #expect(localReadings.standardOutput.contains(",6.00\r\n"))
+        #expect(localReadings.standardOutput.contains(",12.00\r\n"))
         let sitedReadings = localReadings.standardOutput.split(whereSeparator: \.isNewline).enumerated()
             .map { $0.offset == 0 ? "site,\($0.element)" : "hub-b,\($0.element)" }
         #expect(hubReadings.standardOutput.split(whereSeparator: \.isNewline).map(String.init) == sitedReadings)
@@ -412,7 +412,7 @@ struct CentralShippingTests {
             let onSite = try sortgate(["mkt", "--sensor", "coldroom-a-t1"], config)
             #expect(onHub.status == 0, "\(onHub.standardError)")
             #expect(onHub.standardOutput == onSite.standardOutput)
-            #expect(onSite.standardOutput.hasPrefix(name == "hub-b" ? "MKT 6.00 °C" : "MKT 4.00 °C"), "\(onSite.standardOutput)")
+            #expect(onSite.standardOutput.hasPrefix(name == "hub-b" ? "MKT 12.00 °C" : "MKT 4.00 °C"), "\(onSite.standardOutput)")
         }
         // Listings of one site: the rows whose latest fact is there.
         let inventoryA = try sortgate(["inventory", "--site", "demo-sorting-center", "--format", "csv"])
@@ -423,6 +423,15 @@ struct CentralShippingTests {
         #expect(transportB.standardOutput.hasPrefix("site,container,"))
         let containerB = try sortgate(["container", container.container, "--site", "hub-b"])
         #expect(Array(containerB.standardOutput.split(whereSeparator: \.isNewline).dropFirst().prefix(while: { $0.hasPrefix("  2026") }).map(String.init)) == lines(try storeB.movements(epc: container.container), at: "hub-b"))
+        // Each site's alerts (the second's cold room too warm): that site's rows, as on its database.
+        let alertsB = try storeB.alerts()
+        #expect(!alertsB.isEmpty)
+        let hubAlerts = try sortgate(["alerts", "--site", "hub-b", "--format", "csv"])
+        let hubAlertRows = hubAlerts.standardOutput.split(whereSeparator: \.isNewline).dropFirst()
+        #expect(hubAlertRows.map { String($0.split(separator: ",")[1]) } == alertsB.map(\.id))
+        #expect(hubAlertRows.allSatisfy { $0.hasPrefix("hub-b,") })
+        #expect(try sortgate(["alerts", "--format", "csv"]).standardOutput.split(whereSeparator: \.isNewline).count
+            == alertsB.count + (try storeA.alerts().count) + 1)
         let unknown = try sortgate(["inventory", "--site", "hub-c"])
         #expect(unknown.status == 2)
         #expect(unknown.standardError == "sortgate: no site 'hub-c' has shipped to the hub; sites: demo-sorting-center, hub-b\n")
@@ -435,11 +444,12 @@ struct CentralShippingTests {
         #expect(other.standardError.contains("this config's database is site 'demo-sorting-center''s own"))
     }
 
-    /// Polls of the demo's `coldroom-a-t1` at `hour`:59:50, :55 and :59 (`registers` tenths of a °C).
+    /// Polls of the demo's `coldroom-a-t1` at `hour`:58:00, :20 and :40 (`registers` tenths of a °C):
+    /// long enough for the chilled class's alarm delay (30 s) to confirm an excursion.
     static func coldRoomPolls(hour: String, registers: Int, in folder: TemporaryFolder) throws -> String {
         let path = folder.path("polls-\(registers).jsonl")
-        try ["50", "55", "59"].map { second in
-            #"{"t":"2026-11-28T\#(hour):59:\#(second).000000000Z","source":"coldroom-a-t1","modbus":{"table":"input","address":1,"registers":[\#(registers),450]}}"#
+        try ["00", "20", "40"].map { second in
+            #"{"t":"2026-11-28T\#(hour):58:\#(second).000000000Z","source":"coldroom-a-t1","modbus":{"table":"input","address":1,"registers":[\#(registers),450]}}"#
                 + "\n"
         }.joined().write(toFile: path, atomically: true, encoding: .utf8)
         return path
