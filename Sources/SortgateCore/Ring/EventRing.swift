@@ -869,8 +869,14 @@ public final class EventRing: @unchecked Sendable {
 
     /// Slots claimed by producers and not yet claimed by the consumer now, and the most the
     /// consumer found waiting when it took a batch.
+    ///
+    /// Read from any thread (the HTTP API's `/metrics` and `/api/sources`) while both ends move: the
+    /// head is read before the tail, and the difference is taken as a signed number, so a consumer
+    /// that overtook the tail read earlier gives 0 instead of a trap.
     public var depth: (current: Int, highWater: Int) {
-        let current = Int(tail.pointee.load(ordering: .relaxed) &- head.pointee.load(ordering: .relaxed))
+        let consumed = head.pointee.load(ordering: .relaxed)
+        let claimed = tail.pointee.load(ordering: .relaxed)
+        let current = Int(truncatingIfNeeded: claimed &- consumed)
         return (max(0, min(current, slots)), highWaterSlots.load(ordering: .relaxed))
     }
 }
