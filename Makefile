@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 # Each fuzz target's share of `make test`: the seed corpus and a few seconds of mutations.
 FUZZ_TEST_SECONDS ?= 5
 
-.PHONY: demo demo-replay test fuzz build build-all deps check-config capture capture-transport clean-demo bench bench-live soak \
+.PHONY: demo demo-replay test fuzz build build-all deps check-config capture capture-transport clean-demo bench bench-live bench-http soak \
 	install install-files
 
 # `make install` (Linux): PREFIX for the binary, profiles and unit; DESTDIR to stage into a folder.
@@ -69,6 +69,15 @@ bench: deps
 ## Live MQTT end to end next to a bare libmosquitto subscriber (real mosquitto, QoS 0 and 1). MESSAGES=N.
 bench-live: deps
 	swift run -c release --package-path Tools/Benchmarks LiveMQTT --messages $(or $(MESSAGES),200000)
+
+## The HTTP API's cost to ingestion: wrk (installed here if missing; `make test` does not need it) on
+## /metrics and the inventory at HTTP_RATE req/s in total (1 000) while the gateway ingests RATE msg/s
+## (10 000) for DURATION seconds (30) over TAGS EPCs (10 000), then the same without wrk.
+bench-http: AS_ROOT = $(if $(filter 0,$(shell id -u)),,sudo)
+bench-http: deps
+	command -v wrk >/dev/null || { $(AS_ROOT) apt-get update -qq && $(AS_ROOT) apt-get install -y -qq --no-install-recommends wrk; }
+	swift run -c release --package-path Tools/Benchmarks LiveMQTT http-load --rate $(or $(RATE),10000) \
+		--seconds $(or $(DURATION),30) --http-rate $(or $(HTTP_RATE),1000) --tags $(or $(TAGS),10000)
 
 check-config: build
 	$(SORTGATE) check-config $(CONFIG)

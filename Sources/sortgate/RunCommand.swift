@@ -31,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap()
-        let registry = bootstrapMetrics()
+        let registry = Gateway.bootstrapMetrics()
         let site = try loadConfigOrExit(config)
         let gateway: Gateway
         do {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SortgateConfig
+import SortgateGateway
 import SortgateHTTP
 import SortgateStore
 
@@ -25,7 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap()
-        let registry = bootstrapMetrics()
+        let registry = Gateway.bootstrapMetrics()
         let site = try loadConfigOrExit(config)
         guard let http = site.http else {
             printError("sortgate: \(site.file) has no http: section; add one (e.g. `http: {port: 8080}`) to serve")

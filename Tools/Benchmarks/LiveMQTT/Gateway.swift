@@ -11,7 +11,7 @@ import Synchronization
 
 /// The `Gateway` that `sortgate run` runs (MQTT sources → event ring → pipeline service →
 /// SQLite; with Modbus sensors and an `alerts.mqtt` route, as in the steady phase, also the
-/// poller and the alert delivery), in this child process: `prime` only subscribes (creating the
+/// poller and the alert delivery; with `http:`, as in `http-load`, the HTTP API), in this child process: `prime` only subscribes (creating the
 /// persistent session), `drain` takes the queued messages until `expected` were committed. The
 /// steady phase adds a subscriber on the alert topic.
 enum GatewayRun {
@@ -22,7 +22,10 @@ enum GatewayRun {
         // The steady phase's alerts would each log a warning line.
         if config.alerts.mqtt != nil { logger.logLevel = .error }
         let alerts = AlertLatency()
-        let gateway = try Gateway(config: config, options: Gateway.Options(statusInterval: .seconds(3600)), logger: logger)
+        var options = Gateway.Options(statusInterval: .seconds(3600))
+        // With `http:` (`http-load`), `/metrics` renders the swift-metrics backend as in `sortgate run`.
+        if config.http != nil { options.metricsRegistry = Gateway.bootstrapMetrics() }
+        let gateway = try Gateway(config: config, options: options, logger: logger)
         let pipeline = gateway.pipeline
         let writer = gateway.writer
         let ring = gateway.ring

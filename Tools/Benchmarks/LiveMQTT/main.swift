@@ -20,6 +20,8 @@ import Foundation
 // each alert's confirming reading → the alert received by a subscriber on the alert topic.
 //
 //   swift run -c release --package-path Tools/Benchmarks LiveMQTT [--messages 200000] [--tags 100000] [--qos 0,1] [--rate 10000]
+//
+// `LiveMQTT http-load` measures the HTTP API's cost to ingestion instead (`HTTPLoad`, `make bench-http`).
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 
@@ -78,6 +80,19 @@ let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
 let folder = NSTemporaryDirectory() + "sortgate-live-bench-\(getpid())"
 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: folder) }
+
+if arguments.first == "http-load" {
+    try HTTPLoad(
+        rate: paceRate,
+        seconds: Int(option("seconds", "30"))!,
+        httpRate: Int(option("http-rate", "1000"))!,
+        tags: tags,
+        repository: repository,
+        folder: folder
+    ).run()
+    try? FileManager.default.removeItem(atPath: folder)
+    exit(0)
+}
 
 print("live MQTT end to end: \(messages) messages over \(tags) EPCs, 8 readers (Impinj R700 / Zebra FX9600 payloads)")
 for qos in qosLevels {
