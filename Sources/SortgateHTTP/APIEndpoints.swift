@@ -20,6 +20,7 @@ struct APIEndpoints: Sendable {
     let gateway: (any GatewayStatus)?
     let feed: LiveFeed
     let acknowledge: AlertAcknowledger?
+    let workers: APIWorkers
     let logger: Logger
 
     /// Ranges longer than this are answered with per-minute aggregates.
@@ -27,33 +28,35 @@ struct APIEndpoints: Sendable {
     static let defaultPageSize = 100
     static let maximumPageSize = 1000
 
+    /// The routes. Each body is read and encoded on the API's workers (`APIWorkers`), below
+    /// ingestion's priority and off the cooperative pool.
     func addRoutes(to router: Router<APIRequestContext>) {
         router.get("health") { _, _ in HealthResponse() }
         router.get("ready") { _, context in try await ready(context) }
         let api = router.group("api")
-        api.get("inventory") { request, _ in try await inventory(request) }
-        api.get("zones") { _, _ in try await zones() }
+        api.get("inventory") { request, _ in try await workers.json(inventory(request)) }
+        api.get("zones") { _, _ in try await workers.json(zones()) }
         api.get("sensors/:sensor/readings") { request, context in
-            try await readings(sensor: context.parameters.require("sensor"), request)
+            try await workers.json(readings(sensor: context.parameters.require("sensor"), request))
         }
         api.get("alerts") { request, _ in
             let active = request.uri.queryParameters["active"].map { $0 == "true" } ?? false
-            return AlertsResponse(alerts: try await read { try database.alerts(activeOnly: active) })
+            return try await workers.json(AlertsResponse(alerts: try await read { try database.alerts(activeOnly: active) }))
         }
         api.post("alerts/:id/ack") { _, context in
             try await acknowledge(id: context.parameters.require("id"), context)
         }
-        api.get("transport") { request, _ in try await transport(request) }
+        api.get("transport") { request, _ in try await workers.json(transport(request)) }
         api.get("containers/:epc") { _, context in
-            try await container(epc: context.parameters.require("epc").uppercased())
+            try await workers.json(container(epc: context.parameters.require("epc").uppercased()))
         }
         api.get("sources") { _, _ in sources() }
     }
 
-    /// Runs a blocking read of the database off the cooperative pool.
+    /// Runs a blocking read of the database on the API's workers.
     func read<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
-            return try await NIOThreadPool.singleton.runIfActive(body)
+            return try await workers.run(body)
         } catch let error as SQLiteStoreError {
             logger.error("database read failed: \(error)")
             throw APIError(status: .internalServerError, message: "\(error)")

@@ -26,7 +26,10 @@ struct InventoryPage: ResponseEncodable {
     var items: [InventoryRecord]
     var nextCursor: String?
 
-    enum CodingKeys: String, CodingKey { case items, nextCursor }
+    enum CodingKeys: String, CodingKey {
+        case items
+        case nextCursor = "next_cursor"
+    }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -44,7 +47,10 @@ struct ZonesResponse: ResponseEncodable {
         var temperature: ReadingRecord?
         var activeAlerts: Int
 
-        enum CodingKeys: String, CodingKey { case zone, type, `class`, present, temperature, activeAlerts }
+        enum CodingKeys: String, CodingKey {
+            case zone, type, `class`, present, temperature
+            case activeAlerts = "active_alerts"
+        }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -68,6 +74,11 @@ struct ReadingsResponse: ResponseEncodable {
     var readings: [ReadingRecord]?
     /// Per-minute aggregates, for longer ranges or on request (nil otherwise).
     var perMinute: [MinuteRecord]?
+
+    enum CodingKeys: String, CodingKey {
+        case sensor, from, to, readings
+        case perMinute = "per_minute"
+    }
 }
 
 struct AlertsResponse: ResponseEncodable {
@@ -106,9 +117,15 @@ struct SourcesResponse: ResponseEncodable {
         var source: GatewaySnapshot.Source
 
         enum CodingKeys: String, CodingKey {
-            case device, kind, broker, connected, lastMessage, messages, reads, rejected, dropped, modbus
+            case device, kind, broker, connected, messages, reads, rejected, dropped, modbus
+            case lastMessage = "last_message"
         }
-        enum ModbusKeys: String, CodingKey { case polls, failedPolls, latePolls, failures, lastError }
+        enum ModbusKeys: String, CodingKey {
+            case polls, failures
+            case failedPolls = "failed_polls"
+            case latePolls = "late_polls"
+            case lastError = "last_error"
+        }
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)

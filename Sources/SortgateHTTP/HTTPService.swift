@@ -67,6 +67,7 @@ public final class HTTPService: Service, Sendable {
     private let openAPI: ByteBuffer
     private let logger: Logger
     private let onListening: @Sendable (Int) -> Void
+    private let workers: APIWorkers
 
     /// - Parameters:
     ///   - site: the site config (zones and devices the API lists).
@@ -107,12 +108,14 @@ public final class HTTPService: Service, Sendable {
         self.openAPI = ByteBuffer(bytes: openAPIData)
         self.logger = logger
         self.onListening = onListening
+        workers = APIWorkers(threads: max(2, configuration.databaseReaders))
         endpoints = APIEndpoints(
             site: site,
             database: database,
             gateway: gateway,
             feed: self.feed,
             acknowledge: acknowledge,
+            workers: workers,
             logger: logger
         )
         stream = StreamEndpoint(feed: self.feed, database: database, logger: logger)
@@ -151,31 +154,38 @@ public final class HTTPService: Service, Sendable {
                 logger.info("HTTP API listening", metadata: ["address": "\(configuration.bind):\(port)"])
                 onListening(port)
             },
+            eventLoopGroupProvider: .shared(workers.eventLoops),
             logger: logger
         )
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { [feed, configuration] in
-                    // Keepalives until the stop, which ends the sleep with a cancellation.
-                    while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                        try? await Task.sleep(for: configuration.keepaliveInterval)
-                        feed.keepalive()
+        do {
+            try await withGracefulShutdownHandler {
+                try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask { [feed, configuration] in
+                        // Keepalives until the stop, which ends the sleep with a cancellation.
+                        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                            try? await Task.sleep(for: configuration.keepaliveInterval)
+                            feed.keepalive()
+                        }
                     }
+                    do {
+                        try await application.run()
+                    } catch let error as IOError {
+                        throw HTTPServiceError(
+                            kind: .listen,
+                            description: "HTTP API: cannot listen on \(configuration.bind):\(configuration.port): "
+                                + "\(error.description); free the port or change http.port / http.bind in the config"
+                        )
+                    }
+                    group.cancelAll()
                 }
-                do {
-                    try await application.run()
-                } catch let error as IOError {
-                    throw HTTPServiceError(
-                        kind: .listen,
-                        description: "HTTP API: cannot listen on \(configuration.bind):\(configuration.port): "
-                            + "\(error.description); free the port or change http.port / http.bind in the config"
-                    )
-                }
-                group.cancelAll()
+            } onGracefulShutdown: { [feed] in
+                feed.close()
             }
-        } onGracefulShutdown: { [feed] in
-            feed.close()
+        } catch {
+            await workers.shutdown()
+            throw error
         }
+        await workers.shutdown()
     }
 
     /// The Prometheus text: the gateway's snapshot and the outbox depth put into the registry,
@@ -186,11 +196,14 @@ public final class HTTPService: Service, Sendable {
         // gateway records itself (the latency histograms) describe nearly the same moment.
         let snapshot = endpoints.gateway?.snapshot()
         let routes = Set((snapshot?.alertRoutes ?? []) + depth.keys).sorted()
-        exporter.update(snapshot: snapshot, outboxDepth: depth, routes: routes, feed: feed)
+        let text = try await workers.run { [exporter, registry, feed] in
+            exporter.update(snapshot: snapshot, outboxDepth: depth, routes: routes, feed: feed)
+            return registry.emitToBuffer()
+        }
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: text))
         )
     }
 }

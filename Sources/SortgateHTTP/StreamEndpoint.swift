@@ -84,7 +84,10 @@ struct FactEvent: Encodable {
     var fromZone: String?
     var time: String
 
-    enum CodingKeys: String, CodingKey { case kind, epc, zone, fromZone, time }
+    enum CodingKeys: String, CodingKey {
+        case kind, epc, zone, time
+        case fromZone = "from_zone"
+    }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 import Metrics
+import SortgateThreads
 public import SortgateCore
 
 /// The one background batch writer, for the live gateway and for replays: commits each batch on
@@ -79,13 +80,19 @@ public final class BatchWriter: FactSink, @unchecked Sendable {
 
     public var onCommitted: (@Sendable (_ generation: UInt64, _ batch: FactBatch) -> Void)?
 
+    /// The writer thread's name (15 bytes, the kernel's limit), as `top -H` and `perf` show it.
+    static let threadName = "sortgate-writer"
+
     /// Starts the writer thread, which runs until `finish()`.
     public init(writingTo target: any FactSink, configuration: Configuration = Configuration(), logger: Logger) {
         self.target = target
         self.configuration = configuration
         self.logger = logger
-        let thread = Thread { [self] in writerLoop() }
-        thread.name = "sortgate-sink-writer"
+        let thread = Thread { [self] in
+            nameCurrentThread(Self.threadName)
+            writerLoop()
+        }
+        thread.name = Self.threadName
         thread.start()
     }
 

@@ -333,12 +333,15 @@ extension CentralStore: FactReader {
             var binds = PostgresBindings()
             for argument in query.postgresArguments { binds.append(argument) }
             var rows: [FactRow] = []
+            var columns: [String: Int]?
             for try await row in try await client.query(PostgresQuery(unsafeSQL: query.postgresSQL, binds: binds), logger: logger) {
-                var values: [String: CentralValue] = [:]
-                for cell in row {
-                    values[cell.columnName] = try CentralValue(cell)
-                }
-                rows.append(FactRow(values))
+                // The column names once per result; each row is then only its values.
+                let names = columns ?? Dictionary(
+                    row.enumerated().map { ($1.columnName, $0) },
+                    uniquingKeysWith: { first, _ in first }
+                )
+                columns = names
+                rows.append(FactRow(columns: names, values: try row.map { try CentralValue($0) }))
             }
             return rows
         }

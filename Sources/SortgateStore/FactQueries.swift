@@ -10,18 +10,29 @@ public enum FactQueries {
 
     /// The rows `query` selects, ordered by zone then EPC, at most `query.limit` of them after
     /// `query.after` (keyset pagination: a page never shifts when rows are added before it).
+    ///
+    /// Only the filters given are written into the SQL, so that both databases walk their
+    /// `(zone, epc)` index in order, seek to the zone or the cursor, and stop at the limit: a page
+    /// of the HTTP API costs the same whether the inventory holds a thousand EPCs or a million.
     public static func inventory(_ query: InventoryQuery) -> FactQuery {
-        FactQuery(
-            """
-            SELECT epc, scheme, uri, zone, status, first_seen, zone_since, last_seen, reads{, site} FROM inventory
-            WHERE (CAST(?1 AS TEXT) IS NULL OR zone = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)
-              AND (CAST(?3 AS TEXT) IS NULL OR scheme = ?3)
-              AND (CAST(?4 AS TEXT) IS NULL OR zone > ?4 OR (zone = ?4 AND epc > ?5))
-              {AND (CAST(?6 AS TEXT) IS NULL OR site = ?6)}
-            ORDER BY zone, epc
-            """ + (query.limit.map { " LIMIT \(max(0, $0))" } ?? ""),
-            [query.zone, query.status, query.scheme, query.after?.zone, query.after?.epc],
-            centralArguments: [query.site],
+        var conditions: [String] = []
+        var arguments: [String?] = []
+        func bind(_ value: String) -> String {
+            arguments.append(value)
+            return "?\(arguments.count)"
+        }
+        if let zone = query.zone { conditions.append("zone = \(bind(zone))") }
+        if let status = query.status { conditions.append("status = \(bind(status))") }
+        if let scheme = query.scheme { conditions.append("scheme = \(bind(scheme))") }
+        if let after = query.after { conditions.append("(zone, epc) > (\(bind(after.zone)), \(bind(after.epc)))") }
+        var filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        // A hub's `--site`: its placeholder follows the others (`centralArguments`).
+        if query.site != nil { filter += "{ \(conditions.isEmpty ? "WHERE" : "AND") site = ?\(arguments.count + 1)}" }
+        return FactQuery(
+            "SELECT epc, scheme, uri, zone, status, first_seen, zone_since, last_seen, reads{, site} FROM inventory"
+                + filter + " ORDER BY zone, epc" + (query.limit.map { " LIMIT \(max(0, $0))" } ?? ""),
+            arguments,
+            centralArguments: query.site.map { [$0] } ?? [],
             purpose: "reading the inventory"
         )
     }

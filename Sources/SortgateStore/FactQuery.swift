@@ -48,7 +48,7 @@ public struct FactQuery: Sendable, Hashable {
     }
 
     /// The SQL SQLite runs: the local side of every `{central|local}`.
-    var sqliteSQL: String { Self.resolving(sql, central: false) }
+    public var sqliteSQL: String { Self.resolving(sql, central: false) }
 
     /// The arguments PostgreSQL gets.
     var postgresArguments: [String?] { central?.arguments ?? arguments + centralArguments }
@@ -93,16 +93,25 @@ public struct FactQuery: Sendable, Hashable {
 
 /// One row of a `FactQuery`'s result, by column name, whichever store it came from.
 public struct FactRow: Sendable {
-    var values: [String: CentralValue]
+    /// Each column's position in `values`; one dictionary shared by every row of a result.
+    let columns: [String: Int]
+    let values: [CentralValue]
 
-    public init(_ values: [String: CentralValue]) {
+    /// A row of a result whose columns are `columns` (name → position in `values`).
+    public init(columns: [String: Int], values: [CentralValue]) {
+        self.columns = columns
         self.values = values
+    }
+
+    /// The value of `column`; nil when the result has no such column.
+    subscript(_ column: String) -> CentralValue? {
+        columns[column].map { values[$0] }
     }
 
     public func text(_ column: String) -> String { optionalText(column) ?? "" }
 
     public func optionalText(_ column: String) -> String? {
-        switch values[column] {
+        switch self[column] {
         case .text(let text): text
         case .integer(let value): String(value)
         case .real(let value): "\(value)"
@@ -111,7 +120,7 @@ public struct FactRow: Sendable {
     }
 
     public func integer(_ column: String) -> Int {
-        switch values[column] {
+        switch self[column] {
         case .integer(let value): Int(value)
         case .real(let value): Int(value)
         case .text(let text): Int(text) ?? 0
@@ -120,7 +129,7 @@ public struct FactRow: Sendable {
     }
 
     public func optionalReal(_ column: String) -> Double? {
-        switch values[column] {
+        switch self[column] {
         case .real(let value): value
         case .integer(let value): Double(value)
         case .text(let text): Double(text)

@@ -53,6 +53,11 @@ public struct ContainerReadingRecord: Codable, Sendable, Hashable {
     public var sensor: String
     public var at: String
     public var celsius: Double
+
+    enum CodingKeys: String, CodingKey {
+        case container, zone, sensor, at, celsius
+        case zoneSince = "zone_since"
+    }
 }
 
 extension SQLiteStore {
@@ -72,4 +77,11 @@ public struct MinuteRecord: Codable, Sendable, Hashable {
     public var minCelsius: Double
     public var avgCelsius: Double
     public var maxCelsius: Double
+
+    enum CodingKeys: String, CodingKey {
+        case sensor, zone, minute, count
+        case minCelsius = "min_celsius"
+        case avgCelsius = "avg_celsius"
+        case maxCelsius = "max_celsius"
+    }
 }

@@ -28,17 +28,22 @@ extension SQLiteStore {
     public func rows(_ query: FactQuery) throws(SQLiteStoreError) -> [FactRow] {
         try attempt(query.purpose) {
             try reader.read { db in
-                try Row.fetchAll(db.cachedStatement(sql: query.sqliteSQL), arguments: StatementArguments(query.arguments))
-                    .map { row in
-                        FactRow(
-                            Dictionary(
-                                row.columnNames.enumerated().map { index, name in
-                                    (name, CentralValue(row[index] as DatabaseValue))
-                                },
-                                uniquingKeysWith: { first, _ in first }
-                            )
-                        )
-                    }
+                let statement = try db.cachedStatement(sql: query.sqliteSQL)
+                // The column names once per result; each row is then only its values.
+                var columns: [String: Int] = [:]
+                for (position, name) in statement.columnNames.enumerated() where columns[name] == nil {
+                    columns[name] = position
+                }
+                let width = statement.columnCount
+                var rows: [FactRow] = []
+                let cursor = try Row.fetchCursor(statement, arguments: StatementArguments(query.arguments))
+                while let row = try cursor.next() {
+                    var values: [CentralValue] = []
+                    values.reserveCapacity(width)
+                    for position in 0..<width { values.append(CentralValue(row[position] as DatabaseValue)) }
+                    rows.append(FactRow(columns: columns, values: values))
+                }
+                return rows
             }
         }
     }

@@ -178,6 +178,17 @@ extension SQLiteStore {
         migrator.registerMigration("v11-central-manifests-backfill") { db in
             try db.execute(sql: SQLiteStore.centralManifestsBackfill)
         }
+        migrator.registerMigration("v12-inventory-zone-epc") { db in
+            // The inventory is listed by zone then EPC (the HTTP API's pages, `sortgate inventory`):
+            // with EPC in the index, a page is an index range read up to its limit instead of a
+            // sort of the whole zone (or of the whole table, for the first page).
+            try db.execute(
+                sql: """
+                    DROP INDEX inventory_zone;
+                    CREATE INDEX inventory_zone_epc ON inventory (zone, epc);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -98,10 +98,13 @@ public final class DedicatedThread: Sendable {
     }
 }
 
-/// Names the calling thread for `top -H`, `gdb` and core dumps. Glibc's `pthread_setname_np` is a
-/// GNU extension the Swift Glibc module does not declare, so it is looked up by name; without it the
-/// thread just keeps its process's name.
-private func nameCurrentThread(_ name: String) {
+/// Names the calling thread for `top -H`, `perf`, `gdb` and core dumps. Glibc's `pthread_setname_np`
+/// is a GNU extension the Swift Glibc module does not declare, so it is looked up by name; without
+/// it the thread just keeps the name it inherited from the thread that started it.
+///
+/// Foundation's `Thread.name` does not reach the kernel on Linux: a `Thread` started from a task
+/// shows as one more `…default-qos` thread of Swift's cooperative pool unless its body calls this.
+public func nameCurrentThread(_ name: String) {
     typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
     guard let symbol = dlsym(nil, "pthread_setname_np") else {
         return

@@ -22,11 +22,11 @@ private func withDatabasePath<T>(_ body: (String) throws -> T) throws -> T {
 }
 
 /// Reads the file the way another tool would: its own connection, no sortgate code.
-private func rawRows(_ path: String, _ sql: String) throws -> [Row] {
+private func rawRows(_ path: String, _ sql: String, _ arguments: [String?] = []) throws -> [Row] {
     var configuration = Configuration()
     configuration.readonly = true
     let queue = try DatabaseQueue(path: path, configuration: configuration)
-    return try queue.read { db in try Row.fetchAll(db, sql: sql) }
+    return try queue.read { db in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)) }
 }
 
 private func quarantined(_ source: String, _ at: String, payload: [UInt8] = Array("{".utf8)) throws
@@ -136,7 +136,7 @@ struct SQLiteStoreTests {
             ).map { $0["name"] as String }
             #expect(
                 indexes == [
-                    "alerts_status", "inventory_zone", "manifest_containers_shipment", "manifest_items_container",
+                    "alerts_status", "inventory_zone_epc", "manifest_containers_shipment", "manifest_items_container",
                     "movements_at", "readings_zone_at", "transport_shipment", "transport_uri",
                 ]
             )
@@ -152,18 +152,29 @@ struct SQLiteStoreTests {
             func plan(_ sql: String) throws -> [String] {
                 try rawRows(path, "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }
             }
+            func plan(_ query: FactQuery) throws -> [String] {
+                try rawRows(path, "EXPLAIN QUERY PLAN " + query.sqliteSQL, query.arguments).map { $0["detail"] as String }
+            }
             // (Older SQLite versions say "SEARCH TABLE movements …", hence the suffix match.)
             let movementsPlan = try plan("SELECT * FROM movements WHERE epc = 'AA' ORDER BY at, id")
             #expect(movementsPlan.first?.hasSuffix("USING INDEX sqlite_autoindex_movements_1 (epc=?)") == true)
-            let inventoryPlan = try plan("SELECT * FROM inventory WHERE zone = 'z' ORDER BY zone, epc")
-            #expect(inventoryPlan.first?.hasSuffix("USING INDEX inventory_zone (zone=?)") == true)
+            // An inventory page (the HTTP API's, `sortgate inventory`'s) reads its index range in
+            // order, never sorting a zone or the whole table.
+            let firstPage = try plan(FactQueries.inventory(InventoryQuery(limit: 101)))
+            #expect(firstPage == ["SCAN inventory USING INDEX inventory_zone_epc"])
+            let zonePage = try plan(FactQueries.inventory(InventoryQuery(zone: "z", limit: 101)))
+            #expect(zonePage.count == 1 && zonePage[0].hasSuffix("USING INDEX inventory_zone_epc (zone=?)"))
+            let nextPage = try plan(
+                FactQueries.inventory(InventoryQuery(after: .init(zone: "z", epc: "AA"), limit: 101))
+            )
+            #expect(nextPage.count == 1 && nextPage[0].hasSuffix("USING INDEX inventory_zone_epc ((zone,epc)>(?,?))"))
             let migrations = try rawRows(path, "SELECT identifier FROM grdb_migrations").map { $0[0] as String }
             #expect(
                 migrations == [
                     "v1-inventory-movements-quarantine", "v2-readings", "v3-alerts", "v4-alert-outbox",
                     "v5-reading-minutes", "v6-container-readings-view", "v7-transport-shipments-manifests",
                     "v8-ring-position", "v9-central-outbox", "v10-central-manifests-quarantine",
-                    "v11-central-manifests-backfill",
+                    "v11-central-manifests-backfill", "v12-inventory-zone-epc",
                 ]
             )
             #expect(try rawRows(path, "PRAGMA journal_mode").map { $0[0] as String } == ["wal"])

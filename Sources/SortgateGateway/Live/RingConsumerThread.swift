@@ -3,6 +3,7 @@ import ServiceLifecycle
 import SortgateCore
 import SortgateConfig
 import SortgateIngest
+import SortgateThreads
 
 /// Runs the event ring's consumer on its own thread until it returns, closing the ring on
 /// graceful shutdown so that the consumer drains what is left and ends.
@@ -13,6 +14,7 @@ func runRingConsumer(named name: String, ring: EventRing, _ consume: @escaping @
     await withGracefulShutdownHandler {
         await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
             let thread = Thread {
+                nameCurrentThread(name)
                 consume()
                 finished.resume()
             }
