@@ -67,8 +67,9 @@ bench: deps
 	swift package --package-path Tools/Benchmarks benchmark $(if $(BENCH),--target $(BENCH),) --no-progress
 
 ## Live MQTT end to end next to a bare libmosquitto subscriber (real mosquitto, QoS 0 and 1). MESSAGES=N.
+## CENTRAL=1: the steady phase also ships to a real PostgreSQL and prints the shipping lag.
 bench-live: deps
-	swift run -c release --package-path Tools/Benchmarks LiveMQTT --messages $(or $(MESSAGES),200000)
+	swift run -c release --package-path Tools/Benchmarks LiveMQTT --messages $(or $(MESSAGES),200000) $(if $(CENTRAL),--central,)
 
 ## The HTTP API's cost to ingestion: wrk (installed here if missing; `make test` does not need it) on
 ## /metrics and the inventory at HTTP_RATE req/s in total (1 000) while the gateway ingests RATE msg/s

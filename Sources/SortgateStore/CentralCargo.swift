@@ -1,3 +1,5 @@
+public import SortgateCore
+
 /// What the central PostgreSQL holds of one local database: the last batch shipped (its local
 /// sequence number) and the last movement, reading and quarantine ids it covered. It is stored
 /// centrally, in the same transaction as the rows it covers, so it is exactly what arrived.
@@ -29,6 +31,9 @@ public struct CentralCargo: Sendable {
     public var mark: CentralMark
     /// How many local batches it covers (0 for the first contact's history alone).
     public var batches: Int
+    /// When each of those batches committed locally (wall clock), in order: the start of its
+    /// shipping lag.
+    public var committedAt: [EventTime]
     public var loads: [Load]
     public var rows: Int { loads.reduce(0) { $0 + $1.rows } }
 }

@@ -24,11 +24,12 @@ struct CentralCargoReader {
         var end = start
         var keys = ChangedKeys()
         var batches = 0
+        var committedAt: [EventTime] = []
         var rows = 0
         let cursor = try Row.fetchCursor(
             db,
             sql: """
-                SELECT seq, movements_through, readings_through, quarantine_through, inventory, alerts, transport,
+                SELECT seq, committed_at, movements_through, readings_through, quarantine_through, inventory, alerts, transport,
                        shipments, minutes, manifests, rows
                 FROM central_outbox WHERE seq > ? ORDER BY seq
                 """,
@@ -52,6 +53,7 @@ struct CentralCargoReader {
                 if parts.count == 2 { keys.minutes.insert(parts) }
             }
             batches += 1
+            if let time = try? EventTime(rfc3339: row["committed_at"] as String) { committedAt.append(time) }
             rows += row["rows"] as Int
         }
         let firstContact = mark == nil
@@ -92,7 +94,7 @@ struct CentralCargoReader {
             add(.manifestContainers, try keyed(.manifestContainers, keys.manifests))
             add(.manifestItems, try keyed(.manifestItems, keys.manifests))
         }
-        return CentralCargo(mark: end, batches: batches, loads: loads)
+        return CentralCargo(mark: end, batches: batches, committedAt: committedAt, loads: loads)
     }
 
     private static func split(_ text: String, _ separator: Character) -> [String] {

@@ -49,18 +49,24 @@ struct CentralOutageTests {
             return status.errors >= 2 && status.backlog.batches > 0 && gateway.gateway.statusLine.contains("failing")
         }
         #expect(failing, "\(shipper.status)")
+        // The backlog's batches committed before now, and wait at least until the server is back.
+        let backlogSeen = ContinuousClock.now
         let down = shipper.status
         #expect(down.lastError?.kind == .connection)
         #expect(down.lastError?.description.contains("127.0.0.1:\(postgres.port)/postgres") == true)
         #expect(down.backlog.rows >= 6_000)
         #expect(gateway.gateway.statusLine.contains("central backlog \(down.backlog.batches) batches"))
 
+        let waitedAtLeast = ContinuousClock.now - backlogSeen
         try postgres.start()
         let drained = await eventually(timeout: .seconds(90)) {
             Self.count(postgres, "inventory") == 8_000 && shipper.status.backlog.batches == 0
         }
         #expect(drained, "\(shipper.status)")
         #expect(shipper.status.lastError == nil)
+        // Every shipped batch's lag was recorded; the longest is the outage's.
+        #expect(shipper.status.lag.count == UInt64(shipper.status.shippedBatches))
+        #expect(shipper.status.lag.maximum >= UInt64(waitedAtLeast / .microseconds(1)))
         try await gateway.stop()
 
         // Nothing lost, nothing twice: every tag once, read once, arrived once.

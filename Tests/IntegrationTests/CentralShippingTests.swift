@@ -42,6 +42,9 @@ struct CentralShippingTests {
             #expect(shipped > 1_000)
             // The mark at the last local batch, the outbox empty.
             #expect(shipper.status.shippedBatches == batches)
+            // One lag per batch, each at least the time from its commit (before the drain) to the drain.
+            #expect(shipper.status.lag.count == UInt64(batches))
+            #expect(shipper.status.lag.minimum > 0)
             #expect(try shipping.centralBacklog(after: 0).batches == 0)
             let mark = try postgres.psql("SELECT seq FROM central_sites WHERE site = 'demo-sorting-center'")
             #expect(mark.trimmingCharacters(in: .whitespacesAndNewlines) == "\(batches)")

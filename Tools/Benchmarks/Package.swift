@@ -90,6 +90,7 @@ let package = Package(
                 .product(name: "SortgateModbus", package: "sortgate"),
                 .product(name: "SortgateModbusServer", package: "sortgate"),
                 .product(name: "SortgateStore", package: "sortgate"),
+                .product(name: "SortgateTestSupport", package: "sortgate"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

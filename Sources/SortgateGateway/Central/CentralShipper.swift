@@ -3,6 +3,7 @@ import Metrics
 public import ServiceLifecycle
 public import SortgateConfig
 public import SortgateCore
+import SortgateIngest
 public import SortgateStore
 import Synchronization
 
@@ -77,6 +78,9 @@ public final class CentralShipper: Service, Sendable {
         public var shippedRows = 0
         public var shippedBatches = 0
         public var readingsGivenUp = 0
+        /// Shipping lag of every batch shipped: its local commit → its central transaction's
+        /// commit (as the shipper sees it return), in microseconds.
+        public var lag = LatencyHistogram()
         /// The last failure, until the next success.
         public var lastError: CentralStoreError?
         public var errors = 0
@@ -252,7 +256,14 @@ public final class CentralShipper: Service, Sendable {
             return nil
         }
         try await central.ship(cargo, site: configuration.site, databaseID: databaseID, expecting: mark)
-        state.withLock { $0.mark = .some(cargo.mark) }
+        let shippedAt = EventTime.wallClockNow()
+        state.withLock {
+            $0.mark = .some(cargo.mark)
+            for committed in cargo.committedAt {
+                $0.status.lag.record(microseconds: (shippedAt.nanoseconds - committed.nanoseconds) / 1000)
+            }
+        }
+        metrics.lag(of: cargo.committedAt, shippedAt: shippedAt)
         try store.pruneCentralOutbox(through: cargo.mark.seq)
         let backlog = try store.centralBacklog(after: cargo.mark.seq)
         state.withLock {
@@ -279,6 +290,7 @@ private struct ShipperMetrics: Sendable {
     let backlogAge = Gauge(label: "sortgate_central_backlog_age_seconds")
     let shippedRows = Counter(label: "sortgate_central_shipped_rows_total")
     let givenUp = Counter(label: "sortgate_central_readings_given_up_total")
+    let lag = Metrics.Timer(label: "sortgate_central_ship_lag_seconds")
 
     func backlog(_ backlog: CentralBacklog) {
         backlogBatches.record(backlog.batches)
@@ -288,6 +300,10 @@ private struct ShipperMetrics: Sendable {
     }
 
     func shipped(rows: Int) { shippedRows.increment(by: rows) }
+
+    func lag(of committedAt: [EventTime], shippedAt: EventTime) {
+        for committed in committedAt { lag.recordNanoseconds(shippedAt.nanoseconds - committed.nanoseconds) }
+    }
 
     func readingsGivenUp(_ count: Int) { givenUp.increment(by: count) }
 

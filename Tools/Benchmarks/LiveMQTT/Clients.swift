@@ -41,6 +41,13 @@ struct SubscriberResult: Codable {
     var alertP50Microseconds: UInt64? = nil
     var alertP99Microseconds: UInt64? = nil
     var alertMaxMicroseconds: UInt64? = nil
+    /// With `--central`: each batch's local commit → its central commit, and the batches shipped.
+    var shipLagP50Microseconds: UInt64? = nil
+    var shipLagP99Microseconds: UInt64? = nil
+    var shipLagMaxMicroseconds: UInt64? = nil
+    var shippedBatches: Int? = nil
+    var shippedRows: Int? = nil
+    var unshippedBatches: Int? = nil
 }
 
 /// The ceiling: a bare libmosquitto subscriber whose message callback only counts, on the

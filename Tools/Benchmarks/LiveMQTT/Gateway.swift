@@ -72,6 +72,14 @@ enum GatewayRun {
             try await Task.sleep(for: .seconds(2))
             alertSubscriber.stop()
         }
+        if let shipper = gateway.shipper {
+            // The batches committed last are still on their way to PostgreSQL.
+            let deadline = monotonicNanoseconds() + 30_000_000_000
+            try await Task.sleep(for: .seconds(1))
+            while shipper.status.backlog.batches > 0, monotonicNanoseconds() < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
         await group.triggerGracefulShutdown()
         try await running.value
         let status = pipeline.status
@@ -90,6 +98,15 @@ enum GatewayRun {
             flushMaxMicroseconds: status.flushDuration.maximum,
             flushes: status.flushDuration.count
         )
+        if let shipper = gateway.shipper {
+            let shipped = shipper.status
+            result.shipLagP50Microseconds = shipped.lag.percentile(0.5)
+            result.shipLagP99Microseconds = shipped.lag.percentile(0.99)
+            result.shipLagMaxMicroseconds = shipped.lag.maximum
+            result.shippedBatches = shipped.shippedBatches
+            result.shippedRows = shipped.shippedRows
+            result.unshippedBatches = shipped.backlog.batches
+        }
         if alertSubscriber != nil { try alerts.summarise(into: &result, readings: gateway.store.readings()) }
         return result
     }

@@ -55,7 +55,15 @@ struct Workload {
     /// The site config for the gateway: one zone per reader antenna, SQLite in `folder`. With
     /// `coldRooms` (the Modbus TCP port of `ColdRooms`), also one chilled cold room per simulated
     /// XY-MD02 sensor, polled every 200 ms, alarm delay 1 s, alerts published to `alertTopic`.
-    static func siteConfig(port: Int, qos: Int, folder: String, profiles: String, coldRooms: Int? = nil) -> String {
+    /// With `central` (a PostgreSQL URL and its password file), the gateway also ships to it.
+    static func siteConfig(
+        port: Int,
+        qos: Int,
+        folder: String,
+        profiles: String,
+        coldRooms: Int? = nil,
+        central: (url: String, passwordFile: String)? = nil
+    ) -> String {
         var zones = ""
         var devices = ""
         var coldChain = ""
@@ -101,5 +109,6 @@ struct Workload {
             \(zones)devices:
             \(devices)
             """ + coldChain
+            + (central.map { "central: {postgres: \"\($0.url)\", password_file: \($0.passwordFile)}\n" } ?? "")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SortgateTestSupport
 
 // The live MQTT benchmark (issue 6, items 3 and 5): one real mosquitto on a free loopback port,
 // and for QoS 0 and QoS 1 in the same run, the same backlog of N realistic reader messages
@@ -19,7 +20,12 @@ import Foundation
 // an `alerts: {mqtt: …}` route on the same broker), and the gateway child measures the arrival of
 // each alert's confirming reading → the alert received by a subscriber on the alert topic.
 //
-//   swift run -c release --package-path Tools/Benchmarks LiveMQTT [--messages 200000] [--tags 100000] [--qos 0,1] [--rate 10000]
+// With `--central`, the steady phase's gateway also ships to a real PostgreSQL (initdb + pg_ctl on
+// loopback, started here as the tests' `PostgresServer` does), and the shipping lag is reported:
+// each batch's local commit → its central transaction's commit, as the shipper records it
+// (`sortgate_central_ship_lag_seconds`).
+//
+//   swift run -c release --package-path Tools/Benchmarks LiveMQTT [--messages 200000] [--tags 100000] [--qos 0,1] [--rate 10000] [--central]
 //
 // `LiveMQTT http-load` measures the HTTP API's cost to ingestion instead (`HTTPLoad`, `make bench-http`).
 
@@ -75,6 +81,8 @@ if arguments.first == "child" {
 
 let qosLevels = option("qos", "0,1").split(separator: ",").map { Int($0)! }
 let paceRate = Int(option("rate", "10000"))!
+let central = arguments.contains("--central") ? try PostgresServer() : nil
+defer { central?.remove() }
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().path
 let folder = NSTemporaryDirectory() + "sortgate-live-bench-\(getpid())"
@@ -121,12 +129,16 @@ for qos in qosLevels {
     let paced = ["--port", "\(broker.port)", "--qos", "\(qos)", "--messages", "\(pacedMessages)", "--tags", "\(tags)"]
     let coldRooms = try ColdRooms()
     let steadyConfigPath = folder + "/site-q\(qos)-steady.yaml"
+    // Shipping starts from an empty database: the drain phase's history would be a first catch-up.
+    let steadyDataFolder = central == nil ? dataFolder : folder + "/data-q\(qos)-central"
+    try FileManager.default.createDirectory(atPath: steadyDataFolder, withIntermediateDirectories: true)
     try Workload.siteConfig(
         port: broker.port,
         qos: qos,
-        folder: dataFolder,
+        folder: steadyDataFolder,
         profiles: repository + "/Devices",
-        coldRooms: coldRooms.port
+        coldRooms: coldRooms.port,
+        central: central.map { (url: $0.url(), passwordFile: $0.passwordFile) }
     ).write(toFile: steadyConfigPath, atomically: true, encoding: .utf8)
     let live = try startChild(["gateway-drain"] + paced + ["--config", steadyConfigPath, "--idle", "\(idleSeconds)"])
     usleep(2_000_000)
@@ -175,6 +187,15 @@ for qos in qosLevels {
             + "p99 \(format(Double(steady.alertP99Microseconds ?? 0) / 1000)) ms, "
             + "max \(format(Double(steady.alertMaxMicroseconds ?? 0) / 1000)) ms"
     )
+    if let shipped = steady.shippedBatches {
+        print(
+            "  gateway at a steady \(paceRate) msg/s shipping to PostgreSQL: local commit → central commit "
+                + "p50 \(format(Double(steady.shipLagP50Microseconds ?? 0) / 1000)) ms, "
+                + "p99 \(format(Double(steady.shipLagP99Microseconds ?? 0) / 1000)) ms, "
+                + "max \(format(Double(steady.shipLagMaxMicroseconds ?? 0) / 1000)) ms over \(shipped) batches "
+                + "(\(steady.shippedRows ?? 0) rows), \(steady.unshippedBatches ?? 0) left unshipped"
+        )
+    }
 }
 
 func format(_ value: Double) -> String { String(format: value < 10 ? "%.2f" : "%.1f", value) }

@@ -20,6 +20,26 @@ let benchmarks: @Sendable () -> Void = {
     nonisolated(unsafe) var postgres: PostgresServer?
     nonisolated(unsafe) var site: SiteConfig?
 
+    /// The site database with its whole history in the outbox, and the PostgreSQL to ship it to.
+    @Sendable func prepare() async throws {
+        let made = try SyntheticCapture(reads: 1_000_000)
+        let config = try SiteConfig.load(path: made.configPath)
+        let store = try SQLiteStore(path: made.databasePath, zoneNames: config.zones.map(\.name), shipsToCentral: true)
+        let writer = BatchWriter(writingTo: store, logger: Logger(label: "bench"))
+        let session = IngestSession(topology: SiteTopology(config: config), sink: writer)
+        _ = try await Replayer(speed: .max).run(files: [made.capturePath], into: session, writer: writer)
+        capture = made
+        site = config
+        postgres = try PostgresServer()
+    }
+
+    @Sendable func clean() {
+        postgres?.remove()
+        postgres = nil
+        capture?.remove()
+        capture = nil
+    }
+
     Benchmark(
         "catch-up into PostgreSQL after an outage",
         configuration: .init(
@@ -28,25 +48,8 @@ let benchmarks: @Sendable () -> Void = {
             warmupIterations: 0,
             maxDuration: .seconds(120),
             maxIterations: 3,
-            setup: {
-                let made = try SyntheticCapture(reads: 1_000_000)
-                let config = try SiteConfig.load(path: made.configPath)
-                let store = try SQLiteStore(
-                    path: made.databasePath,
-                    zoneNames: config.zones.map(\.name),
-                    shipsToCentral: true
-                )
-                let writer = BatchWriter(writingTo: store, logger: Logger(label: "bench"))
-                let session = IngestSession(topology: SiteTopology(config: config), sink: writer)
-                _ = try await Replayer(speed: .max).run(files: [made.capturePath], into: session, writer: writer)
-                capture = made
-                site = config
-                postgres = try PostgresServer()
-            },
-            teardown: {
-                postgres?.remove()
-                capture?.remove()
-            }
+            setup: prepare,
+            teardown: clean
         )
     ) { benchmark in
         guard let capture, let postgres, let site else { fatalError("setup did not run") }
@@ -80,7 +83,38 @@ let benchmarks: @Sendable () -> Void = {
             return (rows, ContinuousClock.now - start)
         }
         precondition(rows > 50_000, "shipped only \(rows) rows")
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        benchmark.measurement(.custom("rows/s"), Int(Double(rows) / seconds))
+        benchmark.measurement(.custom("rows/s"), rowsPerSecond(rows, elapsed))
     }
+
+    // The catch-up's local half alone: the same cargos read from SQLite and written as JSON,
+    // nothing sent. What the shipping benchmark takes beyond this is PostgreSQL's (and the wire's).
+    Benchmark(
+        "catch-up: reading the cargos from SQLite alone",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal, .custom("rows/s", polarity: .prefersLarger, useScalingFactor: false)],
+            timeUnits: .milliseconds,
+            warmupIterations: 0,
+            maxDuration: .seconds(60),
+            maxIterations: 3,
+            setup: prepare,
+            teardown: clean
+        )
+    ) { benchmark in
+        guard let capture, let site else { fatalError("setup did not run") }
+        let store = try SQLiteStore(path: capture.databasePath, zoneNames: site.zones.map(\.name), shipsToCentral: true)
+        let start = ContinuousClock.now
+        var mark = CentralMark(seq: 0, movementsThrough: 0, readingsThrough: 0)
+        var rows = 0
+        while let cargo = try store.centralCargo(after: mark, maxRows: CentralConfig.defaultBatchRows) {
+            rows += cargo.rows
+            mark = cargo.mark
+        }
+        precondition(rows > 50_000, "read only \(rows) rows")
+        benchmark.measurement(.custom("rows/s"), rowsPerSecond(rows, ContinuousClock.now - start))
+    }
+}
+
+func rowsPerSecond(_ rows: Int, _ elapsed: Duration) -> Int {
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    return Int(Double(rows) / seconds)
 }
