@@ -151,9 +151,19 @@ public final class Gateway: Service, Sendable {
         let feed = LiveFeed(clientBuffer: options.liveStreamClientBuffer)
         let zoneNames = topology.zones.names
         let sourceNames = topology.sources.names
+        let shipper = try Self.makeShipper(config, store: store, logger: logger)
         let publishCommitted: @Sendable (FactBatch) -> Void = { batch in
             committed.add(batch)
             feed.publish { LiveEvent.events(of: batch, zoneNames: zoneNames, sourceNames: sourceNames) }
+        }
+        // After each commit: the HTTP API's counts and live stream, and the central shipper's wake-up.
+        let publishes = config.http != nil
+        var afterCommit: (@Sendable (FactBatch) -> Void)?
+        if publishes || shipper != nil {
+            afterCommit = { batch in
+                if publishes { publishCommitted(batch) }
+                shipper?.batchCommitted()
+            }
         }
         pipeline = PipelineService(
             session: session,
@@ -163,7 +173,7 @@ public final class Gateway: Service, Sendable {
             flushPolicy: options.flushPolicy,
             idleAdvanceAfter: options.idleAdvanceAfter,
             stopTimeout: options.stopTimeout,
-            onCommitted: config.http == nil ? nil : publishCommitted,
+            onCommitted: afterCommit,
             logger: logger
         )
         // Before any source can write into the ring: what the last process left is committed first.
@@ -175,7 +185,7 @@ public final class Gateway: Service, Sendable {
         } catch {
             throw SetupError(kind: .config, description: "\(error)")
         }
-        shipper = try Self.makeShipper(config, store: store, logger: logger)
+        self.shipper = shipper
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: pipeline)]
         if let alertDelivery { services.append(.init(service: alertDelivery)) }
         if let shipper { services.append(.init(service: shipper)) }

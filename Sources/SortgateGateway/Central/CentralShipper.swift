@@ -92,6 +92,7 @@ public final class CentralShipper: Service, Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let metrics: ShipperMetrics
+    private let commits = CommitSignal()
 
     private struct State {
         var status = Status()
@@ -110,6 +111,12 @@ public final class CentralShipper: Service, Sendable {
     }
 
     public var status: Status { state.withLock { $0.status } }
+
+    /// A batch committed locally (the pipeline's writer calls it): an idle shipper ships it now
+    /// rather than at its next look at the outbox.
+    public func batchCommitted() {
+        commits.signal()
+    }
 
     /// Runs the PostgreSQL client and ships until graceful shutdown or cancellation.
     public func run() async throws {
@@ -181,8 +188,16 @@ public final class CentralShipper: Service, Sendable {
                 )
             }
             if pause > .zero {
+                // Idle, a commit ends the wait early; after a failure only the backoff does.
+                let idle = backoff.consecutiveFailures == 0
                 do {
-                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+                    try await cancelWhenGracefulShutdown { [commits] in
+                        if idle {
+                            await commits.wait(upTo: pause)
+                        } else {
+                            try await Task.sleep(for: pause)
+                        }
+                    }
                 } catch {
                     break
                 }

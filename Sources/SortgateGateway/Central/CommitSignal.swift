@@ -1,0 +1,68 @@
+import Synchronization
+
+/// Tells the central shipper that a batch committed, so that it ships the batch at once instead of
+/// at its next look at the outbox (`central.interval`). One waiter at a time, the shipper's loop.
+///
+/// A signal with no waiter is kept for the next wait; a wait may also return early without one
+/// (after a cancelled wait): the shipper only looks at the outbox again, which is harmless.
+final class CommitSignal: Sendable {
+    private struct State {
+        var pending = false
+        var cancelled = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    /// A batch committed: wakes the waiting shipper, or the next wait.
+    func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns at the next signal (at once if one came since the last wait), after `limit`, or when
+    /// the calling task is cancelled.
+    func wait(upTo limit: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.next() }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func next() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.pending || state.cancelled {
+                        state.pending = false
+                        state.cancelled = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            // Before the waiter is stored, the flag makes the body return at once.
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard let waiter = state.waiter else {
+                    state.cancelled = true
+                    return nil
+                }
+                state.waiter = nil
+                return waiter
+            }
+            waiter?.resume()
+        }
+    }
+}
