@@ -41,7 +41,10 @@ struct APIEndpoints: Sendable {
         }
         api.get("alerts") { request, _ in
             let active = request.uri.queryParameters["active"].map { $0 == "true" } ?? false
-            return try await workers.json(AlertsResponse(alerts: try await read { try database.alerts(activeOnly: active) }))
+            let uncleared = request.uri.queryParameters["uncleared"].map { $0 == "true" } ?? false
+            return try await workers.json(
+                AlertsResponse(alerts: try await read { try database.alerts(activeOnly: active, unclearedOnly: uncleared) })
+            )
         }
         api.post("alerts/:id/ack") { _, context in
             try await acknowledge(id: context.parameters.require("id"), context)

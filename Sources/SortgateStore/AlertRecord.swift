@@ -50,8 +50,8 @@ public struct AlertRecord: Codable, Sendable, Hashable {
 
 extension SQLiteStore {
     /// Alerts in order of confirmation; only those not cleared nor acknowledged when `activeOnly`.
-    public func alerts(activeOnly: Bool = false) throws(SQLiteStoreError) -> [AlertRecord] {
-        try rows(FactQueries.alerts(activeOnly: activeOnly)).map(AlertRecord.init(row:))
+    public func alerts(activeOnly: Bool = false, unclearedOnly: Bool = false) throws(SQLiteStoreError) -> [AlertRecord] {
+        try rows(FactQueries.alerts(activeOnly: activeOnly, unclearedOnly: unclearedOnly)).map(AlertRecord.init(row:))
     }
 
     /// The alert `id`; nil when there is none.

@@ -157,14 +157,16 @@ public enum FactQueries {
     }
 
     /// Alerts in order of confirmation; only those not cleared nor acknowledged when `activeOnly`,
-    /// and only `site`'s when given.
-    public static func alerts(activeOnly: Bool, site: String? = nil) -> FactQuery {
+    /// only those not cleared yet (acknowledged or not) when `unclearedOnly`, and only `site`'s
+    /// when given.
+    public static func alerts(activeOnly: Bool, unclearedOnly: Bool = false, site: String? = nil) -> FactQuery {
         FactQuery(
             """
-            \(alertSelect) WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1){ AND (CAST(?2 AS TEXT) IS NULL OR site = ?2)}
+            \(alertSelect) WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status <> ?2)
+            { AND (CAST(?3 AS TEXT) IS NULL OR site = ?3)}
             ORDER BY confirmed_at, id{, site}
             """,
-            [activeOnly ? "active" : nil],
+            [activeOnly ? "active" : nil, unclearedOnly ? "cleared" : nil],
             centralArguments: [site],
             purpose: "reading the alerts"
         )

@@ -238,6 +238,16 @@ struct HTTPAPITests {
         #expect(row["status"] as String == "acknowledged")
         #expect(try reply.json()["acknowledged_at"] as? String == row["acknowledged_at"] as String)
         #expect(try await server.client.request("/api/alerts/nope/ack", method: .POST).status == 404)
+        // The dashboard's list: every alert not cleared, the acknowledged one included; `active` leaves it out.
+        func ids(_ path: String) async throws -> [String] {
+            try #require(try await server.client.get(path).json()["alerts"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+        }
+        let uncleared = try await ids("/api/alerts?uncleared=true")
+        #expect(uncleared == (try server.rows("SELECT id FROM alerts WHERE status <> 'cleared' ORDER BY confirmed_at, id")).map { $0["id"] as String })
+        #expect(uncleared.contains(id))
+        let active = try await ids("/api/alerts?active=true")
+        #expect(active == (try server.rows("SELECT id FROM alerts WHERE status = 'active' ORDER BY confirmed_at, id")).map { $0["id"] as String })
+        #expect(!active.contains(id))
         // The write is logged with the client's address.
         let logged = server.log.all.filter { $0.message == "alert acknowledged over HTTP" }
         #expect(logged.count == 1)
@@ -282,6 +292,7 @@ struct HTTPAPITests {
             ("GET", "/api/sensors/{sensor}/readings", "/api/sensors/none/readings", server.client),
             ("GET", "/api/alerts", "/api/alerts", server.client),
             ("GET", "/api/alerts", "/api/alerts?active=true", server.client),
+            ("GET", "/api/alerts", "/api/alerts?uncleared=true", server.client),
             ("POST", "/api/alerts/{id}/ack", "/api/alerts/\(alert)/ack", server.client),
             ("POST", "/api/alerts/{id}/ack", "/api/alerts/none/ack", server.client),
             ("GET", "/api/transport", "/api/transport", server.client),

@@ -113,7 +113,7 @@
     /// Every alert not cleared yet, acknowledged or not: an acknowledged excursion is still an
     /// excursion, so its room stays red (`?active=true` would leave out the acknowledged ones).
     async function loadAlerts() {
-        const body = await api("/api/alerts");
+        const body = await api("/api/alerts?uncleared=true");
         state.alerts = (body.alerts || []).filter(alertActive);
         renderAlerts();
         renderZones();
