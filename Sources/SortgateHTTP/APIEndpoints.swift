@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import Logging
-import NIOPosix
 import SortgateConfig
 import SortgateCore
 import SortgateStore

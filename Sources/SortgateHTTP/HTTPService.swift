@@ -118,7 +118,7 @@ public final class HTTPService: Service, Sendable {
             workers: workers,
             logger: logger
         )
-        stream = StreamEndpoint(feed: self.feed, database: database, logger: logger)
+        stream = StreamEndpoint(feed: self.feed, database: database, workers: workers, logger: logger)
         dashboard = DashboardFiles()
     }
 

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import NIOPosix
 import SortgateStore
 
 /// `GET /api/stream`: Server-Sent Events of what the pipeline commits.
@@ -15,6 +14,7 @@ struct StreamEndpoint: Sendable {
     static let path = "/api/stream"
     let feed: LiveFeed
     let database: SQLiteStore
+    let workers: APIWorkers
     let logger: Logger
 
     func addRoute(to router: Router<APIRequestContext>) {
@@ -33,7 +33,7 @@ struct StreamEndpoint: Sendable {
                 .contentType: "text/event-stream; charset=utf-8",
                 .cacheControl: "no-store",
             ],
-            body: ResponseBody { [database] writer in
+            body: ResponseBody { [database, workers] writer in
                 // The first bytes tell the client the stream is open before any event.
                 try await writer.write(ByteBuffer(string: ": connected\n\n"))
                 for await delivery in deliveries {
@@ -41,7 +41,7 @@ struct StreamEndpoint: Sendable {
                     case .keepalive:
                         try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
                     case .events(let events):
-                        let text = try await Self.render(events, encoder: encoder, database: database)
+                        let text = try await Self.render(events, encoder: encoder, database: database, workers: workers)
                         try await writer.write(ByteBuffer(string: text))
                     }
                 }
@@ -51,8 +51,14 @@ struct StreamEndpoint: Sendable {
     }
 
     /// The events of one delivery in the SSE wire format. Alerts are read from the database
-    /// (committed, so present) to send the same object as `/api/alerts`.
-    static func render(_ events: [LiveEvent], encoder: JSONEncoder, database: SQLiteStore) async throws -> String {
+    /// (committed, so present) to send the same object as `/api/alerts`, on the API's workers as
+    /// every other read.
+    static func render(
+        _ events: [LiveEvent],
+        encoder: JSONEncoder,
+        database: SQLiteStore,
+        workers: APIWorkers
+    ) async throws -> String {
         var text = ""
         for event in events {
             let name: String
@@ -65,7 +71,7 @@ struct StreamEndpoint: Sendable {
                 name = "reading"
                 data = try encoder.encode(ReadingRecord(sensor: sensor, zone: zone, at: time, celsius: celsius))
             case .alert(let id):
-                guard let alert = try await NIOThreadPool.singleton.runIfActive({ try database.alert(id: id) })
+                guard let alert = try await workers.run({ try database.alert(id: id) })
                 else { continue }
                 name = "alert"
                 data = try encoder.encode(alert)
