@@ -16,15 +16,19 @@ final class CommitSignal: Sendable {
 
     /// A batch committed: wakes the waiting shipper, or the next wait.
     func signal() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        takeWaiter(orRecord: \.pending)?.resume()
+    }
+
+    /// The stored waiter, taken; when there is none, `flag` is set for the next wait instead.
+    private func takeWaiter(orRecord flag: WritableKeyPath<State, Bool>) -> CheckedContinuation<Void, Never>? {
+        state.withLock { state in
             guard let waiter = state.waiter else {
-                state.pending = true
+                state[keyPath: flag] = true
                 return nil
             }
             state.waiter = nil
             return waiter
         }
-        waiter?.resume()
     }
 
     /// Returns at the next signal (at once if one came since the last wait), after `limit`, or when
@@ -54,15 +58,7 @@ final class CommitSignal: Sendable {
             }
         } onCancel: {
             // Before the waiter is stored, the flag makes the body return at once.
-            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                guard let waiter = state.waiter else {
-                    state.cancelled = true
-                    return nil
-                }
-                state.waiter = nil
-                return waiter
-            }
-            waiter?.resume()
+            takeWaiter(orRecord: \.cancelled)?.resume()
         }
     }
 }
