@@ -23,7 +23,7 @@ struct APIRequestContext: RequestContext {
 
     /// Keys as the types spell them: the database's rows with their column names, the API's own
     /// objects with snake_case `CodingKeys`. (`convertToSnakeCase` would convert every key of every
-    /// row again: it doubled the cost of an inventory page.) Keys sorted, so that a response is
+    /// row again, on every request; README, "HTTP API under load".) Keys sorted, so that a response is
     /// byte-for-byte repeatable.
     var responseEncoder: JSONEncoder { Self.makeResponseEncoder() }
 
