@@ -23,6 +23,11 @@ struct SubscriberResult: Codable {
     var received: Int
     var seconds: Double
     var cpuMicroseconds: Int64
+    /// CPU from the first message received to the last (the gateway: to its commit): what a paced
+    /// load costs, without the connection's start-up and the wait for the publisher.
+    var loadCPUMicroseconds: Int64? = nil
+    /// Facts (arrivals, moves, departures) the gateway made.
+    var facts: UInt64? = nil
     var commitP50Microseconds: UInt64? = nil
     var commitP99Microseconds: UInt64? = nil
     var commitMaxMicroseconds: UInt64? = nil
@@ -54,6 +59,7 @@ struct SubscriberResult: Codable {
 /// same network loop settings as the gateway's client (`mosquitto_loop` with `max_packets = 1`).
 final class BareSubscriber {
     var received = 0
+    var cpuAtFirstMessage: Int64 = -1
     var connectedAt: Int64 = 0
     var lastAt: Int64 = 0
     var subscribed = false
@@ -74,6 +80,7 @@ final class BareSubscriber {
         }
         mosquitto_message_callback_set(mosq) { _, userdata, _ in
             let me = Unmanaged<BareSubscriber>.fromOpaque(userdata!).takeUnretainedValue()
+            if me.received == 0 { me.cpuAtFirstMessage = processCPUMicroseconds() }
             me.received += 1
             me.lastAt = monotonicNanoseconds()
         }
@@ -98,14 +105,16 @@ final class BareSubscriber {
                 break
             }
         }
-        let cpu = processCPUMicroseconds() - max(cpuStart, 0)
+        let now = processCPUMicroseconds()
+        let cpu = now - max(cpuStart, 0)
         mosquitto_disconnect(mosq)
         _ = mosquitto_loop(mosq, 100, 1)
         mosquitto_destroy(mosq)
         return SubscriberResult(
             received: received,
             seconds: Double(max(lastAt - connectedAt, 1)) / 1e9,
-            cpuMicroseconds: cpu
+            cpuMicroseconds: cpu,
+            loadCPUMicroseconds: cpuAtFirstMessage < 0 ? nil : now - cpuAtFirstMessage
         )
     }
 }

@@ -15,7 +15,13 @@ import Synchronization
 /// persistent session), `drain` takes the queued messages until `expected` were committed. The
 /// steady phase adds a subscriber on the alert topic.
 enum GatewayRun {
-    static func run(configPath: String, expected: Int, primeOnly: Bool, idle: Double) async throws -> SubscriberResult {
+    static func run(
+        configPath: String,
+        expected: Int,
+        primeOnly: Bool,
+        idle: Double,
+        poll: Duration = .milliseconds(5)
+    ) async throws -> SubscriberResult {
         var logger = Logger(label: "bench-gateway")
         logger.logLevel = .warning
         let config = try SiteConfig.load(path: configPath)
@@ -35,11 +41,12 @@ enum GatewayRun {
         let running = Task { try await group.run() }
         var connectedAt: Int64 = 0
         var cpuStart: Int64 = 0
+        var cpuAtFirstMessage: Int64 = -1
         var doneAt: Int64 = 0
         var lastProgress = monotonicNanoseconds()
         var lastCount: UInt64 = 0
         while true {
-            try await Task.sleep(for: .milliseconds(5))
+            try await Task.sleep(for: poll)
             let now = monotonicNanoseconds()
             if connectedAt == 0 && sources.allSatisfy(\.isConnected) {
                 connectedAt = now
@@ -51,7 +58,10 @@ enum GatewayRun {
             }
             let status = pipeline.status
             let messages = alerts.mqttMessages(status, config: config)
-            if messages > 0 { alerts.loadStarted() }
+            if messages > 0 {
+                alerts.loadStarted()
+                if cpuAtFirstMessage < 0 { cpuAtFirstMessage = processCPUMicroseconds() }
+            }
             // Done when the batch holding the last message is committed.
             if messages >= UInt64(expected) && writer.committedCount == writer.handedOverCount {
                 doneAt = now
@@ -66,7 +76,8 @@ enum GatewayRun {
                 break
             }
         }
-        let cpu = processCPUMicroseconds() - cpuStart
+        let cpuNow = processCPUMicroseconds()
+        let cpu = cpuNow - cpuStart
         if let alertSubscriber {
             // The alerts confirmed last are still on their way (outbox poll, publish).
             try await Task.sleep(for: .seconds(2))
@@ -87,6 +98,8 @@ enum GatewayRun {
             received: Int(alerts.mqttMessages(status, config: config)),
             seconds: Double(max(doneAt - connectedAt, 1)) / 1e9,
             cpuMicroseconds: cpu,
+            loadCPUMicroseconds: cpuAtFirstMessage < 0 ? nil : cpuNow - cpuAtFirstMessage,
+            facts: status.totals.arrivals + status.totals.moves + status.totals.departures,
             commitP50Microseconds: status.commitLatency.percentile(0.5),
             commitP99Microseconds: status.commitLatency.percentile(0.99),
             commitMaxMicroseconds: status.commitLatency.maximum,

@@ -27,6 +27,8 @@ import SortgateTestSupport
 //
 //   swift run -c release --package-path Tools/Benchmarks LiveMQTT [--messages 200000] [--tags 100000] [--qos 0,1] [--rate 10000] [--central]
 //
+// `LiveMQTT per-fact [--rates 1000,10000] [--seconds 10] [--qos 0]` measures CPU per message and per fact
+// at paced rates, every message a new EPC, next to a bare subscriber at the same rates.
 // `LiveMQTT http-load` measures the HTTP API's cost to ingestion instead (`HTTPLoad`, `make bench-http`).
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -69,7 +71,8 @@ if arguments.first == "child" {
             configPath: option("config", ""),
             expected: messages,
             primeOnly: role == "gateway-prime",
-            idle: idleSeconds
+            idle: idleSeconds,
+            poll: .milliseconds(Int(option("poll", "5"))!)
         )
     default:
         fatalError("unknown role \(role)")
@@ -100,6 +103,56 @@ if arguments.first == "http-load" {
     ).run()
     try? FileManager.default.removeItem(atPath: folder)
     exit(0)
+}
+
+if arguments.first == "per-fact" {
+    try perFact(rates: option("rates", "1000,10000").split(separator: ",").map { Int($0)! },
+                seconds: Int(option("seconds", "10"))!, qos: Int(option("qos", "0"))!)
+    try? FileManager.default.removeItem(atPath: folder)
+    exit(0)
+}
+
+/// CPU per message and per fact at paced rates, every message a new EPC (so every read is an
+/// arrival written to SQLite): a bare libmosquitto subscriber and the gateway (MQTT readers only:
+/// no Modbus, no alert route) each connected while the publisher sends `rate` msg/s for
+/// `seconds`; each child's CPU from its first message to its last (the gateway: to the commit of
+/// the batch holding it).
+func perFact(rates: [Int], seconds: Int, qos: Int) throws {
+    print("CPU per fact at paced rates: every message a new EPC (each read an arrival), QoS \(qos), \(seconds) s per rate")
+    for rate in rates {
+        let count = rate * seconds
+        let broker = try Broker(folder: folder + "/broker-rate\(rate)", queued: count + 1000)
+        defer { broker.stop() }
+        let dataFolder = folder + "/data-rate\(rate)"
+        try FileManager.default.createDirectory(atPath: dataFolder, withIntermediateDirectories: true)
+        let configPath = folder + "/site-rate\(rate).yaml"
+        try Workload.siteConfig(port: broker.port, qos: qos, folder: dataFolder, profiles: repository + "/Devices")
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let common = ["--port", "\(broker.port)", "--qos", "\(qos)", "--messages", "\(count)", "--tags", "\(count)"]
+        var results: [String: SubscriberResult] = [:]
+        for kind in ["bare", "gateway"] {
+            let extra = kind == "gateway" ? ["--config", configPath] : []
+            // The gateway child looks at its status every 50 ms, not every 5 ms: its own polling
+            // would be a visible part of the CPU at 1 000 msg/s.
+            let child = try startChild(["\(kind)-drain"] + common + extra + ["--idle", "\(idleSeconds)", "--poll", "50"])
+            usleep(2_000_000)
+            _ = try runChild(["publish"] + common + ["--rate", "\(rate)"])
+            results[kind] = try child.result()
+        }
+        let bare = results["bare"]!
+        let gateway = results["gateway"]!
+        let bareCPU = Double(bare.loadCPUMicroseconds ?? 0) / Double(max(bare.received, 1))
+        let gatewayCPU = Double(gateway.loadCPUMicroseconds ?? 0) / Double(max(gateway.received, 1))
+        let facts = gateway.facts ?? 0
+        print(
+            "  \(rate) msg/s: bare subscriber \(format(bareCPU)) µs CPU/msg (received \(bare.received)); "
+                + "gateway \(format(gatewayCPU)) µs CPU/msg = \(format(gatewayCPU / max(bareCPU, 0.001)))× the bare "
+                + "subscriber's, \(format(Double(gateway.loadCPUMicroseconds ?? 0) / Double(max(facts, 1)))) µs CPU per fact "
+                + "(\(facts) facts, received \(gateway.received), lost \(count - gateway.received)); "
+                + "\(gateway.flushes ?? 0) flushes; arrival → committed p99 "
+                + "\(format(Double(gateway.commitP99Microseconds ?? 0) / 1000)) ms"
+        )
+    }
 }
 
 print("live MQTT end to end: \(messages) messages over \(tags) EPCs, 8 readers (Impinj R700 / Zebra FX9600 payloads)")
