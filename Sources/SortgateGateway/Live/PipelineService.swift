@@ -33,7 +33,9 @@ public struct LiveStatus: Sendable {
 ///
 /// Batches are written as `flushPolicy` says (every 100 ms while messages flow, or every 8 192
 /// messages; this service alone decides), which bounds the arrival → commit latency to about one
-/// interval. With a ring that retains consumed messages until released (the live gateway's ring
+/// interval. While messages trickle in (fewer than `lingerBelow` per wake-up), the consumer
+/// lingers up to 5 ms between takes instead of being woken for each message (`EventRing.linger`).
+/// With a ring that retains consumed messages until released (the live gateway's ring
 /// file), each batch carries the ring position it reflects, a complete batch (deferred read
 /// counts included) makes it the database's recovery point, and its commit frees the slots below
 /// it; a complete batch is forced when half the ring is retained. `recover` re-processes what a
@@ -171,6 +173,15 @@ public final class PipelineService: Service, @unchecked Sendable {
         return (recovery, session.recoverySkippedReads)
     }
 
+    /// Messages per `consume` below which the consumer lingers before the next.
+    static let lingerBelow = 256
+
+    /// How long the consumer lingers after taking a few messages: 5 ms, or a twentieth of the
+    /// flush interval when that is shorter, so lingering never delays a batch noticeably.
+    var lingerDuration: Duration {
+        min(.milliseconds(5), (flushPolicy.interval ?? .milliseconds(100)) / 20)
+    }
+
     private func consume() {
         let clock = ContinuousClock()
         var lastFlush = clock.now
@@ -206,6 +217,12 @@ public final class PipelineService: Service, @unchecked Sendable {
                     lastFlush = clock.now
                     if session.lastCompleteRingPosition == consumedEnd { lastComplete = lastFlush }
                 }
+            }
+            // A few messages at a time: the ring is trickling, so wait a little for more without
+            // asking the producers to wake this thread for each one (EventRing.linger). A full
+            // quarter of the limit means a backlog, which is taken at once.
+            if open && consumed > 0 && consumed < Self.lingerBelow {
+                ring.linger(for: lingerDuration)
             }
             let now = clock.now
             if consumed > 0 {
