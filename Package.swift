@@ -180,6 +180,8 @@ let package = Package(
                 "SortgateCore",
                 "SortgateConfig",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, as GRDB links it: the writer binds its hot rows directly (RowStatement).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -165,16 +165,23 @@ extension EPC {
 
     /// Upper-case hex of the EPC's bits, the form stored in `inventory.epc`.
     public var hex: String {
-        let digits = Int(bitCount + 3) / 4
-        return String(unsafeUninitializedCapacity: digits) { buffer in
-            let table: StaticString = "0123456789ABCDEF"
-            let chars = table.utf8Start
-            for i in 0..<digits {
-                let nibble = Int(bits(at: i * 4, count: 4))
-                buffer[i] = chars[nibble]
-            }
-            return digits
+        String(unsafeUninitializedCapacity: hexDigitCount) { writeHex(into: $0) }
+    }
+
+    /// The number of digits of `hex`.
+    public var hexDigitCount: Int { Int(bitCount + 3) / 4 }
+
+    /// Writes `hex` as UTF-8 into `buffer` (at least `hexDigitCount` bytes) and returns the number
+    /// of bytes written: the SQLite writer binds it from its own buffer, without a `String`.
+    public func writeHex(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let digits = hexDigitCount
+        precondition(buffer.count >= digits, "a buffer of \(buffer.count) bytes for \(digits) hex digits")
+        let table: StaticString = "0123456789ABCDEF"
+        let chars = table.utf8Start
+        for i in 0..<digits {
+            buffer[i] = chars[Int(bits(at: i * 4, count: 4))]
         }
+        return digits
     }
 
     /// The EPC's bytes, most significant first.

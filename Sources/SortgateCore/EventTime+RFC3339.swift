@@ -125,6 +125,16 @@ extension EventTime {
 
     /// UTC RFC 3339 with exactly nine fraction digits, so that text order is time order.
     public var rfc3339: String {
+        String(unsafeUninitializedCapacity: Self.rfc3339Length) { writeRFC3339(into: $0) }
+    }
+
+    /// The length of `rfc3339` for years 0000–9999: `2026-12-07T13:40:36.123456789Z`.
+    public static let rfc3339Length = 30
+
+    /// Writes `rfc3339` as UTF-8 into `buffer` (at least `rfc3339Length` bytes) and returns the
+    /// number of bytes written: the SQLite writer binds times from its own buffer, without a `String`.
+    public func writeRFC3339(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        precondition(buffer.count >= Self.rfc3339Length, "a buffer of \(buffer.count) bytes for an RFC 3339 time")
         var secs = nanoseconds / 1_000_000_000
         var nanos = nanoseconds % 1_000_000_000
         if nanos < 0 {
@@ -141,36 +151,34 @@ extension EventTime {
         let hh = Int(rem / 3600)
         let mm = Int(rem % 3600 / 60)
         let ss = Int(rem % 60)
-        return String(unsafeUninitializedCapacity: 30) { buffer in
-            var i = 0
-            func put(_ value: Int, _ width: Int) {
-                var v = value
-                for k in stride(from: width - 1, through: 0, by: -1) {
-                    buffer[i + k] = UInt8(48 + v % 10)
-                    v /= 10
-                }
-                i += width
+        var i = 0
+        func put(_ value: Int, _ width: Int) {
+            var v = value
+            for k in stride(from: width - 1, through: 0, by: -1) {
+                buffer[i + k] = UInt8(48 + v % 10)
+                v /= 10
             }
-            func char(_ c: Unicode.Scalar) {
-                buffer[i] = UInt8(ascii: c)
-                i += 1
-            }
-            put(y, 4)
-            char("-")
-            put(m, 2)
-            char("-")
-            put(d, 2)
-            char("T")
-            put(hh, 2)
-            char(":")
-            put(mm, 2)
-            char(":")
-            put(ss, 2)
-            char(".")
-            put(Int(nanos), 9)
-            char("Z")
-            return i
+            i += width
         }
+        func char(_ c: Unicode.Scalar) {
+            buffer[i] = UInt8(ascii: c)
+            i += 1
+        }
+        put(y, 4)
+        char("-")
+        put(m, 2)
+        char("-")
+        put(d, 2)
+        char("T")
+        put(hh, 2)
+        char(":")
+        put(mm, 2)
+        char(":")
+        put(ss, 2)
+        char(".")
+        put(Int(nanos), 9)
+        char("Z")
+        return i
     }
 
     static func daysInMonth(year: Int, month: Int) -> Int {

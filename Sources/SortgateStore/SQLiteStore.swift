@@ -20,7 +20,9 @@ public import SortgateCore
 ///
 /// The hot path is `write(_:)`, which the pipeline calls from its own thread: it blocks for
 /// the transaction, which is what makes "acknowledged once `write` returns" true. Statements
-/// are prepared once per connection and reused (GRDB's statement cache).
+/// are prepared once per connection and reused (GRDB's statement cache); the rows of every batch
+/// (movements, inventory, readings) are bound through SQLite's C API from one scratch buffer
+/// (`RowStatement`), without a `String` or an argument array per row.
 public final class SQLiteStore: FactSink {
     /// The database file.
     public let path: String
@@ -40,6 +42,8 @@ public final class SQLiteStore: FactSink {
 
     /// Nil for a store opened read-only.
     let writer: DatabasePool?
+    /// The hot rows' values are formatted here and bound from here (`RowStatement`).
+    let scratch = RowScratch()
     /// Reads go through the pool's reader connections (snapshot isolation, concurrent with the
     /// writer), or through a single read-only connection for `openReadOnly(path:)`.
     let reader: any DatabaseReader
@@ -89,6 +93,7 @@ public final class SQLiteStore: FactSink {
             // 200 k tags); readers keep the default.
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
             }
         }
         let pool: DatabasePool
@@ -255,17 +260,19 @@ public final class SQLiteStore: FactSink {
 
     private func insertMovements(_ movements: [Movement], _ db: Database) throws {
         if movements.isEmpty { return }
-        let statement = try db.cachedStatement(
-            sql: "INSERT OR IGNORE INTO movements (epc, kind, from_zone, to_zone, at) VALUES (?, ?, ?, ?, ?)"
+        var statement = RowStatement(
+            try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO movements (epc, kind, from_zone, to_zone, at) VALUES (?, ?, ?, ?, ?)"
+            ),
+            scratch: scratch
         )
         for movement in movements {
-            try statement.execute(arguments: [
-                movement.epc.hex,
-                movement.kind.rawValue,
-                movement.from.map { zoneNames[$0.index] },
-                movement.to.map { zoneNames[$0.index] },
-                movement.at.rfc3339,
-            ])
+            statement.bind(1, movement.epc)
+            statement.bind(2, movement.kind.rawValue)
+            statement.bind(3, movement.from.map { zoneNames[$0.index] })
+            statement.bind(4, movement.to.map { zoneNames[$0.index] })
+            statement.bind(5, movement.at)
+            try statement.step(db)
         }
     }
 
@@ -292,20 +299,21 @@ public final class SQLiteStore: FactSink {
                 WHERE excluded.last_seen >= inventory.last_seen
                 """
         )
+        var row = RowStatement(statement, scratch: scratch)
+        let position = ringPosition.map { Int64(bitPattern: $0) }
         for entry in entries {
             let (scheme, uri) = entry.epc.schemeAndURI
-            try statement.execute(arguments: [
-                entry.epc.hex,
-                scheme,
-                uri,
-                zoneNames[entry.zone.index],
-                entry.status.rawValue,
-                entry.firstSeen.rfc3339,
-                entry.zoneSince.rfc3339,
-                entry.lastSeen.rfc3339,
-                Int64(clamping: entry.reads),
-                ringPosition.map { Int64(bitPattern: $0) },
-            ])
+            row.bind(1, entry.epc)
+            row.bind(2, scheme)
+            row.bind(3, uri)
+            row.bind(4, zoneNames[entry.zone.index])
+            row.bind(5, entry.status.rawValue)
+            row.bind(6, entry.firstSeen)
+            row.bind(7, entry.zoneSince)
+            row.bind(8, entry.lastSeen)
+            row.bind(9, Int64(clamping: entry.reads))
+            row.bind(10, position)
+            try row.step(db)
         }
     }
 
@@ -393,16 +401,18 @@ public final class SQLiteStore: FactSink {
 
     private func insertReadings(_ readings: [ReadingFact], _ db: Database) throws {
         if readings.isEmpty { return }
-        let statement = try db.cachedStatement(
-            sql: "INSERT OR IGNORE INTO readings (sensor, zone, at, celsius) VALUES (?, ?, ?, ?)"
+        var statement = RowStatement(
+            try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO readings (sensor, zone, at, celsius) VALUES (?, ?, ?, ?)"
+            ),
+            scratch: scratch
         )
         for reading in readings {
-            try statement.execute(arguments: [
-                sourceNames[reading.sensor.index],
-                reading.zone.map { zoneNames[$0.index] },
-                reading.at.rfc3339,
-                reading.celsius,
-            ])
+            statement.bind(1, sourceNames[reading.sensor.index])
+            statement.bind(2, reading.zone.map { zoneNames[$0.index] })
+            statement.bind(3, reading.at)
+            statement.bind(4, reading.celsius)
+            try statement.step(db)
         }
     }
 
