@@ -182,6 +182,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, as GRDB links it: the writer binds its hot rows directly (RowStatement).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "SortgateThreads",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -5,7 +5,7 @@ public import SortgateCore
 /// The embedded default sink: facts go to one SQLite file, in one transaction per batch.
 ///
 /// The database is in WAL mode with `synchronous = NORMAL`: a commit costs no fsync (only
-/// checkpoints do), readers such as `sortgate inventory` or the HTTP API never block the writer,
+/// checkpoints do, and those run on a thread of their own, `WALCheckpointer`), readers such as `sortgate inventory` or the HTTP API never block the writer,
 /// and a power loss can lose only the last few committed batches, never corrupt the file. A
 /// process crash loses nothing: the live gateway's ring file holds every message since the
 /// recovery point stored here (`ring_state`, written in the batch's own transaction), and a
@@ -44,6 +44,8 @@ public final class SQLiteStore: FactSink {
     let writer: DatabasePool?
     /// The hot rows' values are formatted here and bound from here (`RowStatement`).
     let scratch = RowScratch()
+    /// Checkpoints the WAL on its own thread, off the commit path; nil for a read-only store.
+    let checkpointer: WALCheckpointer?
     /// Reads go through the pool's reader connections (snapshot isolation, concurrent with the
     /// writer), or through a single read-only connection for `openReadOnly(path:)`.
     let reader: any DatabaseReader
@@ -93,7 +95,6 @@ public final class SQLiteStore: FactSink {
             // 200 k tags); readers keep the default.
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
             }
         }
         let pool: DatabasePool
@@ -101,6 +102,9 @@ public final class SQLiteStore: FactSink {
             // DatabasePool switches the file to WAL mode itself.
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.makeMigrator().migrate(pool)
+            let walCheckpointer = WALCheckpointer(path: path)
+            try pool.writeWithoutTransaction { db in try walCheckpointer.attach(to: db) }
+            checkpointer = walCheckpointer
         } catch {
             throw SQLiteStoreError(kind: .databaseError, path: path, message: "cannot open for writing: \(error)")
         }
@@ -126,7 +130,12 @@ public final class SQLiteStore: FactSink {
         self.shipsToCentral = false
         self.quarantineLimit = 0
         self.writer = nil
+        self.checkpointer = nil
         self.reader = reader
+    }
+
+    deinit {
+        checkpointer?.stopThread()
     }
 
     /// Opens an existing database for reading only, as the `inventory` and `alerts` commands do

@@ -143,8 +143,11 @@ enum Publisher {
             if let rate {
                 // Not ahead of the schedule: message i is due at start + i / rate.
                 let due = start + Int64(index) * 1_000_000_000 / Int64(rate)
-                let now = monotonicNanoseconds()
-                if due > now { usleep(UInt32(min((due - now) / 1000, 1000))) }
+                var now = monotonicNanoseconds()
+                while due > now {
+                    usleep(UInt32(min((due - now) / 1000, 1000)))
+                    now = monotonicNanoseconds()
+                }
             }
             let (topic, payload) = workload.message(index, base: base)
             let rc = payload.withUnsafeBytes {
