@@ -152,17 +152,26 @@ public final class Gateway: Service, Sendable {
         let zoneNames = topology.zones.names
         let sourceNames = topology.sources.names
         let shipper = try Self.makeShipper(config, store: store, logger: logger)
+        let delivery: AlertDeliveryService?
+        do {
+            delivery =
+                options.deliverAlerts ? try AlertDeliveryService.make(config: config, store: store, logger: logger) : nil
+        } catch {
+            throw SetupError(kind: .config, description: "\(error)")
+        }
         let publishCommitted: @Sendable (FactBatch) -> Void = { batch in
             committed.add(batch)
             feed.publish { LiveEvent.events(of: batch, zoneNames: zoneNames, sourceNames: sourceNames) }
         }
-        // After each commit: the HTTP API's counts and live stream, and the central shipper's wake-up.
+        // After each commit: the HTTP API's counts and live stream, the central shipper's wake-up,
+        // and the alert delivery's when the batch wrote alert notifications.
         let publishes = config.http != nil
         var afterCommit: (@Sendable (FactBatch) -> Void)?
-        if publishes || shipper != nil {
+        if publishes || shipper != nil || delivery != nil {
             afterCommit = { batch in
                 if publishes { publishCommitted(batch) }
                 shipper?.batchCommitted()
+                if !batch.alerts.isEmpty { delivery?.alertsCommitted() }
             }
         }
         pipeline = PipelineService(
@@ -180,12 +189,11 @@ public final class Gateway: Service, Sendable {
         try Self.recoverRing(prepared, config: config, pipeline: pipeline, store: store, logger: logger)
         do {
             sources = try DeviceSources(config: config, topology: topology, ring: ring, logger: logger)
-            alertDelivery =
-                options.deliverAlerts ? try AlertDeliveryService.make(config: config, store: store, logger: logger) : nil
         } catch {
             throw SetupError(kind: .config, description: "\(error)")
         }
         self.shipper = shipper
+        alertDelivery = delivery
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: pipeline)]
         if let alertDelivery { services.append(.init(service: alertDelivery)) }
         if let shipper { services.append(.init(service: shipper)) }

@@ -241,6 +241,60 @@ struct AlertDeliveryTests {
     }
 }
 
+extension AlertDeliveryTests {
+    @Test("a commit that wrote alerts wakes the idle route at once; without it the route waits for its poll")
+    func commitWakesIdleRoute() async throws {
+        let folder = try TemporaryFolder()
+        let receiver = try WebhookReceiver(failing: false)
+        defer { receiver.close() }
+        let config = SiteConfig(
+            file: folder.path("site.yaml"),
+            site: "alerts-wake-test",
+            database: .sqlite(path: folder.path("sortgate.sqlite")),
+            zones: [],
+            devices: [],
+            alerts: AlertsConfig(webhook: AlertWebhookRoute(url: receiver.url, timeout: .seconds(2)))
+        )
+        let store = try SQLiteStore(
+            path: folder.path("sortgate.sqlite"),
+            zoneNames: ["cold-room-a"],
+            sourceNames: ["coldroom-a-t1", "coldroom-a-t2"],
+            alertRoutes: AlertDeliveryService.routeNames(config.alerts)
+        )
+        // A poll far longer than the test: only the commit's wake-up can deliver in time.
+        let delivery = try #require(
+            try AlertDeliveryService.make(
+                config: config,
+                store: store,
+                logger: Logger(label: "test.alerts"),
+                configuration: .init(pollInterval: .seconds(120))
+            )
+        )
+        let group = ServiceGroup(services: [delivery], logger: Logger(label: "test.group"))
+        let running = Task { try await group.run() }
+        // The route looked at the empty outbox and waits.
+        try await Task.sleep(for: .milliseconds(300))
+
+        let (first, second) = Self.outageAlerts()
+        try store.write(FactBatch(alerts: first))
+        try await Task.sleep(for: .seconds(1))
+        #expect(receiver.requests.isEmpty)
+        #expect(try store.pendingNotifications(route: "webhook").count == 3)
+
+        delivery.alertsCommitted()
+        #expect(await eventually(timeout: .seconds(5)) { receiver.requests.count == 3 })
+        try store.write(FactBatch(alerts: second))
+        delivery.alertsCommitted()
+        #expect(await eventually(timeout: .seconds(5)) { receiver.requests.count == 6 })
+        #expect(await eventually { (try? store.pendingNotifications(route: "webhook").isEmpty) == true })
+
+        await group.triggerGracefulShutdown()
+        try await running.value
+        let delivered = receiver.requests.compactMap { $0.headers["x-sortgate-alert-id"] }
+        #expect(delivered == (first + second).map(\.event.id.fingerprintHex))
+    }
+}
+
 /// Messages received by the test's MQTT monitor, appended on the client's network thread.
 final class MessageLog: @unchecked Sendable {
     // @unchecked: `stored` is only touched under `lock`.

@@ -42,8 +42,10 @@ public final class AlertDeliveryService: Service, Sendable {
 
     /// Pacing of the delivery loops.
     public struct Configuration: Sendable {
-        /// How often an empty outbox is looked at again (default 200 ms): the longest an alert
-        /// waits in the database before its first delivery attempt.
+        /// How often an empty outbox is looked at again (default 200 ms) when no commit says that
+        /// alerts were written (`alertsCommitted()`, which the gateway calls after each batch that
+        /// wrote some): the longest an alert written by another process (`sortgate alerts ack`)
+        /// waits before its delivery.
         public var pollInterval: Duration
         /// The first retry delay after a failure (default 200 ms).
         public var initialRetryDelay: Duration
@@ -69,6 +71,8 @@ public final class AlertDeliveryService: Service, Sendable {
 
     private let store: SQLiteStore
     private let routes: [any AlertDeliveryRoute]
+    /// One per route: a commit that wrote alerts wakes each route's idle loop.
+    private let commits: [CommitSignal]
     private let configuration: Configuration
     private let logger: Logger
 
@@ -103,8 +107,15 @@ public final class AlertDeliveryService: Service, Sendable {
     init(store: SQLiteStore, routes: [any AlertDeliveryRoute], logger: Logger, configuration: Configuration) {
         self.store = store
         self.routes = routes
+        self.commits = routes.map { _ in CommitSignal() }
         self.configuration = configuration
         self.logger = logger
+    }
+
+    /// A batch that wrote alert notifications committed: each route with an empty outbox looks
+    /// again now, not at its next poll, so a confirmed excursion leaves as soon as it is durable.
+    public func alertsCommitted() {
+        for signal in commits { signal.signal() }
     }
 
     /// Delivers until graceful shutdown (or cancellation), then closes the routes' connections.
@@ -121,8 +132,8 @@ public final class AlertDeliveryService: Service, Sendable {
         }
         logger.info("alert delivery started", metadata: ["alert.routes": "\(routes.map(\.destination))"])
         await withTaskGroup(of: Void.self) { group in
-            for route in routes {
-                group.addTask { await self.deliveryLoop(route) }
+            for (route, commits) in zip(routes, commits) {
+                group.addTask { await self.deliveryLoop(route, commits: commits) }
             }
             group.addTask {
                 // Wakes a delivery that waits for an acknowledgement (an MQTT publish to a broker
@@ -142,7 +153,7 @@ public final class AlertDeliveryService: Service, Sendable {
     }
 
     /// Delivers the notifications of one route in outbox order until shutdown.
-    private func deliveryLoop(_ route: any AlertDeliveryRoute) async {
+    private func deliveryLoop(_ route: any AlertDeliveryRoute, commits: CommitSignal) async {
         var logger = logger
         logger[metadataKey: "alert.route"] = "\(route.name)"
         var backoff = Backoff(
@@ -152,7 +163,7 @@ public final class AlertDeliveryService: Service, Sendable {
             let entry: OutboxEntry
             do {
                 guard let oldest = try store.pendingNotifications(route: route.name, limit: 1).first else {
-                    guard await pause(configuration.pollInterval) else { break }
+                    guard await pause(configuration.pollInterval, or: commits) else { break }
                     continue
                 }
                 entry = oldest
@@ -213,10 +224,16 @@ public final class AlertDeliveryService: Service, Sendable {
     }
 
     /// Sleeps for `duration`; false when shutdown or cancellation cut it short.
-    private func pause(_ duration: Duration) async -> Bool {
+    private func pause(_ duration: Duration, or commits: CommitSignal? = nil) async -> Bool {
         do {
-            try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
-            return !Task.isShuttingDownGracefully
+            try await cancelWhenGracefulShutdown {
+                if let commits {
+                    await commits.wait(upTo: duration)
+                } else {
+                    try await Task.sleep(for: duration)
+                }
+            }
+            return !Task.isShuttingDownGracefully && !Task.isCancelled
         } catch {
             return false
         }

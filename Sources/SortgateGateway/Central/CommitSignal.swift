@@ -1,10 +1,11 @@
 import Synchronization
 
-/// Tells the central shipper that a batch committed, so that it ships the batch at once instead of
-/// at its next look at the outbox (`central.interval`). One waiter at a time, the shipper's loop.
+/// Tells a loop that looks at an outbox that a batch committed, so that it looks at once instead of
+/// at its next poll: the central shipper (`central.interval`) and each alert delivery route. One
+/// waiter at a time, the loop's.
 ///
 /// A signal with no waiter is kept for the next wait; a wait may also return early without one
-/// (after a cancelled wait): the shipper only looks at the outbox again, which is harmless.
+/// (after a cancelled wait): the loop only looks at its outbox again, which is harmless.
 final class CommitSignal: Sendable {
     private struct State {
         var pending = false
