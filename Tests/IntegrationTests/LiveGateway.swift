@@ -24,7 +24,8 @@ final class LiveGateway: Sendable {
         record: String? = nil,
         idleAdvanceAfter: Duration = .seconds(60),
         stopTimeout: Duration = .seconds(10),
-        liveStreamClientBuffer: Int = 256
+        liveStreamClientBuffer: Int = 256,
+        flushPolicy: FlushPolicy = .live
     ) throws {
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .warning
@@ -33,6 +34,7 @@ final class LiveGateway: Sendable {
             options: Gateway.Options(
                 record: record,
                 ring: ring,
+                flushPolicy: flushPolicy,
                 idleAdvanceAfter: idleAdvanceAfter,
                 stopTimeout: stopTimeout,
                 statusInterval: nil,

@@ -51,6 +51,61 @@ struct LiveModbusTests {
     }
 }
 
+/// A confirmed excursion is committed at once, whatever the flush interval.
+@Suite("Live cold-chain alerts")
+struct LiveAlertFlushTests {
+    @Test("an excursion confirmed between flushes is committed at once, with the readings before it")
+    func alertFlushesAtOnce() async throws {
+        // One transmitter at 12 °C in a chilled (2–8 °C) room: the excursion starts at the first
+        // poll and is confirmed one alarm delay (1 s) later.
+        let script = """
+            units:
+              - unit: 1
+                name: coldroom-a
+                registers:
+                  - {table: input, address: 1, type: int16, scale: 0.1, value: 12.0}
+                  - {table: input, address: 2, type: uint16, scale: 0.1, value: 62.5}
+            """
+        let simulator = try await ModbusSimulatorProcess(script: script)
+        let folder = try TemporaryFolder()
+        let yaml = """
+            site: live-alert-flush-test
+            database: {sqlite: \(folder.path("live.sqlite"))}
+            profiles_path: [\(repositoryRoot.appendingPathComponent("Devices").path)]
+            zones:
+              cold-room-a: {type: cold-room, class: chilled}
+            devices:
+              - {id: coldroom-a-t1, profile: xy-md02, modbus: {host: 127.0.0.1, port: \(simulator.port), unit: 1}, poll: 200ms, timeout: 200ms, zone: cold-room-a}
+            cold_chain:
+              classes:
+                chilled: {min: 2, max: 8, alarm_delay: 1s}
+            """
+        try yaml.write(toFile: folder.path("site.yaml"), atomically: true, encoding: .utf8)
+        // Batches every 60 s (and complete ones too): only the alert can make one sooner.
+        let gateway = try LiveGateway(
+            config: try SiteConfig.load(path: folder.path("site.yaml")),
+            flushPolicy: FlushPolicy(interval: .seconds(60), completeInterval: .seconds(60))
+        )
+        let started = ContinuousClock.now
+        let committed = await eventually(timeout: .seconds(15)) {
+            ((try? gateway.store.alerts()) ?? []).contains { $0.kind == "excursion-high" && $0.subject == "sensor:coldroom-a-t1" }
+        }
+        let elapsed = ContinuousClock.now - started
+        try await gateway.stop()
+        #expect(committed)
+        #expect(elapsed < .seconds(15))
+        let alerts = try gateway.store.alerts().filter { $0.subject == "sensor:coldroom-a-t1" }
+        #expect(alerts.count == 1)
+        #expect(alerts.first?.status == "active")
+        #expect(alerts.first?.peakCelsius == 12.0)
+        #expect(alerts.first?.zone == "cold-room-a")
+        #expect(alerts.first?.class == "chilled")
+        let readings = try gateway.store.readings().filter { $0.sensor == "coldroom-a-t1" }
+        #expect(readings.count >= 6)
+        #expect(Set(readings.map(\.celsius)) == [12.0])
+    }
+}
+
 /// What the HTTP API of a live gateway says about its Modbus devices.
 @Suite("Live Modbus polling through the HTTP API")
 struct LiveModbusHTTPTests {

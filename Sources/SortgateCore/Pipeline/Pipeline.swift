@@ -242,6 +242,9 @@ public struct Pipeline: Sendable {
     /// Number of movements waiting for the next batch.
     public var pendingMovements: Int { movements.count }
 
+    /// Number of alert transitions (raised, cleared, …) waiting for the next batch.
+    public var pendingAlerts: Int { alerts.count }
+
     /// The facts derived since the previous call: movements in order, and the inventory rows
     /// that changed.
     ///

@@ -32,7 +32,8 @@ public struct LiveStatus: Sendable {
 /// file from the same slot first.
 ///
 /// Batches are written as `flushPolicy` says (every 100 ms while messages flow, or every 8 192
-/// messages; this service alone decides), which bounds the arrival → commit latency to about one
+/// messages; this service alone decides), and at once when the cold chain raised or cleared an
+/// alert (so that its delivery does not wait for the interval), which bounds the arrival → commit latency to about one
 /// interval. While messages trickle in (fewer than `lingerBelow` per wake-up), the consumer
 /// lingers up to 5 ms between takes instead of being woken for each message (`EventRing.linger`).
 /// With a ring that retains consumed messages until released (the live gateway's ring
@@ -241,7 +242,12 @@ public final class PipelineService: Service, @unchecked Sendable {
                 }
             }
             let complete = mustComplete(durable, since: lastComplete)
-            if flushPolicy.isDue(messages: session.messagesSinceFlush, elapsed: now - lastFlush) || !open || complete {
+            // An alert transition (an excursion confirmed, cleared) is written at once, not at the
+            // next interval: its delivery waits for its commit, and monitors wait for its delivery.
+            let alerting = session.pipeline.pendingAlerts > 0
+            if flushPolicy.isDue(messages: session.messagesSinceFlush, elapsed: now - lastFlush) || !open || complete
+                || alerting
+            {
                 // While running, last_seen-only changes wait for dedup.last_seen_flush; the last flush writes all,
                 // and so does one whose retained slots must be freed.
                 flush(periodic: open && !complete, ringPosition: durable ? consumedEnd : nil)
