@@ -76,12 +76,20 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
+        // libmodbus for the bare Modbus client of `LiveMQTT modbus` (C calls only).
+        .systemLibrary(
+            name: "CModbusBare",
+            path: "Sources/CModbusBare",
+            pkgConfig: "libmodbus",
+            providers: [.apt(["libmodbus-dev"])]
+        ),
         // Live MQTT end to end: a bare libmosquitto subscriber and the gateway on one broker, QoS 0
         // and 1 (its own harness: child processes, a real mosquitto); `make bench-live`.
         .executableTarget(
             name: "LiveMQTT",
             dependencies: [
                 "CMosquittoBare",
+                "CModbusBare",
                 .product(name: "SortgateCore", package: "sortgate"),
                 .product(name: "SortgateConfig", package: "sortgate"),
                 .product(name: "SortgateIngest", package: "sortgate"),

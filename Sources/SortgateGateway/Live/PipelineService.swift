@@ -72,7 +72,12 @@ public final class PipelineService: Service, @unchecked Sendable {
     private var lastHandedOver: UInt64 = 0
     /// Arrivals of batches handed to the writer and not yet committed, and the latencies so far.
     private let commits = Mutex(Commits())
-    private var flushDuration = LatencyHistogram()
+    /// How long each flush held the consumer. Recorded in place and copied out only by `status`:
+    /// a histogram copied into every published snapshot would make the next record copy its
+    /// buckets (26 KiB) once per flush.
+    private let flushDurations = Mutex(LatencyHistogram())
+    /// What the published snapshot carries instead of the latencies (`status` adds them).
+    private static let noLatencies = LatencyHistogram()
 
     struct Commits {
         var awaiting: [(generation: UInt64, arrivals: [Int64])] = []
@@ -140,8 +145,17 @@ public final class PipelineService: Service, @unchecked Sendable {
         }
     }
 
-    /// The latest published status.
-    public var status: LiveStatus { published.withLock { $0 } }
+    /// The latest published status, with the arrival → commit and flush latencies so far.
+    public var status: LiveStatus {
+        var status = published.withLock { $0 }
+        status.commitLatency = commits.withLock { $0.latency }
+        status.flushDuration = flushDurations.withLock { $0 }
+        return status
+    }
+
+    /// The latest published status without its latency histograms (they are empty): counters only,
+    /// cheap to read as often as one likes.
+    public var counts: LiveStatus { published.withLock { $0 } }
 
     public func run() async throws {
         await runRingConsumer(named: "sortgate-pipeline", ring: ring) { [self] in consume() }
@@ -293,7 +307,9 @@ public final class PipelineService: Service, @unchecked Sendable {
             failure.withLock { if $0 == nil { $0 = error } }
         }
         let elapsed = (ContinuousClock.now - started).components
-        flushDuration.record(microseconds: elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000)
+        flushDurations.withLock {
+            $0.record(microseconds: elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000)
+        }
         noteCommitted()
         publish()
     }
@@ -324,8 +340,8 @@ public final class PipelineService: Service, @unchecked Sendable {
             clock: pipeline.clock == .distantPast ? nil : pipeline.clock,
             recorded: recorder?.records ?? 0,
             redelivered: session.counters.redeliveredMessages + pipeline.sources.reduce(0) { $0 + $1.redelivered },
-            commitLatency: commits.withLock { $0.latency },
-            flushDuration: flushDuration
+            commitLatency: Self.noLatencies,
+            flushDuration: Self.noLatencies
         )
         published.withLock { $0 = snapshot }
     }

@@ -305,8 +305,9 @@ extension ModbusPoller {
                 retryDelay = schedules[index].recordFailure(finishedAt: finishedAt)
             }
             let consecutiveFailures = schedules[index].consecutiveFailures
-            let previousError = counters.withLock { counters in
-                var statistics = counters[device.id] ?? ModbusDeviceStatistics()
+            // In place (the dictionary's `default:` subscript modifies its value where it is): a copy
+            // taken out and stored back would make the latency histogram copy its buckets every poll.
+            func update(_ statistics: inout ModbusDeviceStatistics) -> ModbusError? {
                 let previousError = statistics.lastError
                 statistics.polls += 1
                 statistics.requests += requestsSent
@@ -326,9 +327,9 @@ extension ModbusPoller {
                     }
                     statistics.lastError = failures.last
                 }
-                counters[device.id] = statistics
                 return previousError
             }
+            let previousError = counters.withLock { update(&$0[device.id, default: ModbusDeviceStatistics()]) }
             report(
                 failures,
                 retryDelay: retryDelay,

@@ -56,7 +56,9 @@ enum GatewayRun {
                 if sources.reduce(0, { $0 + $1.statistics.subscriptionsGranted }) >= config.devices.count { break }
                 continue
             }
-            let status = pipeline.status
+            // Counters only: copying the latency histograms out on every look would cost the gateway
+            // a copy of their buckets at its next record.
+            let status = pipeline.counts
             let messages = alerts.mqttMessages(status, config: config)
             if messages > 0 {
                 alerts.loadStarted()
