@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 # Each fuzz target's share of `make test`: the seed corpus and a few seconds of mutations.
 FUZZ_TEST_SECONDS ?= 5
 
-.PHONY: demo demo-replay test fuzz build build-all deps check-config capture capture-transport clean-demo bench bench-live bench-http soak \
+.PHONY: demo demo-replay test fuzz build build-all deps check-config capture capture-transport clean-demo bench bench-live bench-http bench-per-fact bench-modbus soak \
 	install install-files
 
 # `make install` (Linux): PREFIX for the binary, profiles and unit; DESTDIR to stage into a folder.
@@ -70,6 +70,15 @@ bench: deps
 ## CENTRAL=1: the steady phase also ships to a real PostgreSQL and prints the shipping lag.
 bench-live: deps
 	swift run -c release --package-path Tools/Benchmarks LiveMQTT --messages $(or $(MESSAGES),200000) $(if $(CENTRAL),--central,)
+
+## CPU per message and per fact at paced rates (RATES, default 1000,10000), every message a new EPC,
+## next to a bare libmosquitto subscriber at the same rates.
+bench-per-fact: deps
+	swift run -c release --package-path Tools/Benchmarks LiveMQTT per-fact --rates $(or $(RATES),1000,10000)
+
+## Modbus polling next to a bare libmodbus client: 1 Hz x 50 units on one connection, then 8 connections flat out.
+bench-modbus: deps
+	swift run -c release --package-path Tools/Benchmarks LiveMQTT modbus
 
 ## The HTTP API's cost to ingestion: wrk (installed here if missing; `make test` does not need it) on
 ## /metrics and the inventory at HTTP_RATE req/s in total (1 000) while the gateway ingests RATE msg/s
