@@ -135,6 +135,22 @@ if arguments.first == "per-fact" {
     exit(0)
 }
 
+/// The site config of the RFID readers only (`Workload.siteConfig`) on `broker`, written as
+/// `site-<name>.yaml` with its database in `data-<name>/`.
+func readerSite(_ name: String, broker: Broker, qos: Int) throws -> (config: String, data: String) {
+    let dataFolder = folder + "/data-\(name)"
+    try FileManager.default.createDirectory(atPath: dataFolder, withIntermediateDirectories: true)
+    let configPath = folder + "/site-\(name).yaml"
+    try Workload.siteConfig(port: broker.port, qos: qos, folder: dataFolder, profiles: repository + "/Devices")
+        .write(toFile: configPath, atomically: true, encoding: .utf8)
+    return (configPath, dataFolder)
+}
+
+/// The options every child of one run gets.
+func childOptions(broker: Broker, qos: Int, messages: Int, tags: Int) -> [String] {
+    ["--port", "\(broker.port)", "--qos", "\(qos)", "--messages", "\(messages)", "--tags", "\(tags)"]
+}
+
 /// CPU per message and per fact at paced rates, every message a new EPC (so every read is an
 /// arrival written to SQLite): a bare libmosquitto subscriber and the gateway (MQTT readers only:
 /// no Modbus, no alert route) each connected while the publisher sends `rate` msg/s for
@@ -146,12 +162,8 @@ func perFact(rates: [Int], seconds: Int, qos: Int) throws {
         let count = rate * seconds
         let broker = try Broker(folder: folder + "/broker-rate\(rate)", queued: count + 1000)
         defer { broker.stop() }
-        let dataFolder = folder + "/data-rate\(rate)"
-        try FileManager.default.createDirectory(atPath: dataFolder, withIntermediateDirectories: true)
-        let configPath = folder + "/site-rate\(rate).yaml"
-        try Workload.siteConfig(port: broker.port, qos: qos, folder: dataFolder, profiles: repository + "/Devices")
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
-        let common = ["--port", "\(broker.port)", "--qos", "\(qos)", "--messages", "\(count)", "--tags", "\(count)"]
+        let (configPath, _) = try readerSite("rate\(rate)", broker: broker, qos: qos)
+        let common = childOptions(broker: broker, qos: qos, messages: count, tags: count)
         var results: [String: SubscriberResult] = [:]
         for kind in ["bare", "gateway"] {
             let extra = kind == "gateway" ? ["--config", configPath] : []
@@ -182,12 +194,8 @@ print("live MQTT end to end: \(messages) messages over \(tags) EPCs, 8 readers (
 for qos in qosLevels {
     let broker = try Broker(folder: folder + "/broker-q\(qos)", queued: messages + 1000)
     defer { broker.stop() }
-    let configPath = folder + "/site-q\(qos).yaml"
-    let dataFolder = folder + "/data-q\(qos)"
-    try FileManager.default.createDirectory(atPath: dataFolder, withIntermediateDirectories: true)
-    try Workload.siteConfig(port: broker.port, qos: qos, folder: dataFolder, profiles: repository + "/Devices")
-        .write(toFile: configPath, atomically: true, encoding: .utf8)
-    let common = ["--port", "\(broker.port)", "--qos", "\(qos)", "--messages", "\(messages)", "--tags", "\(tags)"]
+    let (configPath, dataFolder) = try readerSite("q\(qos)", broker: broker, qos: qos)
+    let common = childOptions(broker: broker, qos: qos, messages: messages, tags: tags)
 
     var results: [String: SubscriberResult] = [:]
     for kind in ["bare", "gateway"] {
@@ -202,7 +210,7 @@ for qos in qosLevels {
     }
     // Latency under a steady load: the gateway connected while the publisher sends at `paceRate`.
     let pacedMessages = min(messages, paceRate * 10)
-    let paced = ["--port", "\(broker.port)", "--qos", "\(qos)", "--messages", "\(pacedMessages)", "--tags", "\(tags)"]
+    let paced = childOptions(broker: broker, qos: qos, messages: pacedMessages, tags: tags)
     let coldRooms = try ColdRooms()
     let steadyConfigPath = folder + "/site-q\(qos)-steady.yaml"
     // Shipping starts from an empty database: the drain phase's history would be a first catch-up.
