@@ -22,8 +22,10 @@ public struct SyntheticCapture: Sendable {
         return url.path
     }()
 
-    public init(reads: Int, tags: Int = 20_000, zebraBatch: Int = 50, seed: UInt64 = 7) throws {
-        folder = NSTemporaryDirectory() + "sortgate-bench-\(getpid())-\(reads)"
+    /// - Parameter phases: how many times each tag moves on to its next zone over the capture, plus
+    ///   one (4: three moves; 1: the tags stay where they arrived, as on a shelf or in a cold room).
+    public init(reads: Int, tags: Int = 20_000, phases: Int = 4, zebraBatch: Int = 50, seed: UInt64 = 7) throws {
+        folder = NSTemporaryDirectory() + "sortgate-bench-\(getpid())-\(reads)-\(tags)-\(phases)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         capturePath = folder + "/capture.jsonl"
         configPath = folder + "/site.yaml"
@@ -39,7 +41,7 @@ public struct SyntheticCapture: Sendable {
         var stream = SyntheticReadStream(
             site: site,
             tags: tags,
-            phaseReads: reads / 4,
+            phaseReads: reads / phases,
             step: .microseconds(20),
             seed: seed
         )
