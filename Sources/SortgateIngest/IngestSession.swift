@@ -240,7 +240,7 @@ public final class IngestSession {
         let source = message.source
         let device = name(of: source)
         // What a quarantine entry keeps of a rejected poll; built only for one (formatting the
-        // register list was a quarter of the pipeline's time per poll).
+        // register list for every poll showed in the profiles: README, Benchmarks).
         func bytes() -> [UInt8] {
             Array("\(poll.table) \(poll.address) \(poll.registers ?? []) \(poll.error ?? "")".utf8)
         }

@@ -21,8 +21,8 @@ import Synchronization
 final class WALCheckpointer: Sendable {
     /// The WAL size in pages at which the thread checkpoints (64 MiB of 4 KiB pages): a larger WAL
     /// lets a page the batches keep changing (B-tree pages of the inventory) be copied once per
-    /// checkpoint instead of many times; SQLite's default, 1 000 pages, cost a busy site about a
-    /// quarter more CPU per fact (README, Benchmarks).
+    /// checkpoint instead of many times (the README's Benchmarks section measures it against
+    /// SQLite's default of 1 000 pages).
     static let threshold: Int32 = 16384
     /// The WAL size at which the writer checkpoints inline (the thread fell behind).
     static let inlineLimit: Int32 = 4 * threshold

@@ -73,8 +73,8 @@ public final class PipelineService: Service, @unchecked Sendable {
     /// Arrivals of batches handed to the writer and not yet committed, and the latencies so far.
     private let commits = Mutex(Commits())
     /// How long each flush held the consumer. Recorded in place and copied out only by `status`:
-    /// a histogram copied into every published snapshot would make the next record copy its
-    /// buckets (26 KiB) once per flush.
+    /// a histogram copied into every published snapshot would make the next record copy all its
+    /// buckets, once per flush.
     private let flushDurations = Mutex(LatencyHistogram())
     /// What the published snapshot carries instead of the latencies (`status` adds them).
     private static let noLatencies = LatencyHistogram()

@@ -16,10 +16,10 @@ import Synchronization
 ///
 /// - a quiet site: `units` units on one connection polled once a second (the bare client reads the
 ///   units one after the other at each whole second) — CPU per poll, where fixed costs show;
-/// - full speed: `connections` connections of `units` units each, every unit due every 5 ms (10 000
-///   polls/s asked of each line; with 8 lines the gateway does ≈ 6 500 per line, so each polls flat
-///   out; a 2 ms interval gave the same rate with ten times the timeouts, the timeout being the interval) (the bare client: one thread per connection reading in a loop) —
-///   polls/s and CPU per poll.
+/// - full speed: `connections` connections of `units` units each, every unit due every 5 ms, more
+///   than one line can poll on loopback, so each line polls flat out (a 2 ms interval gave the same
+///   rate and more timeouts, the timeout being the interval); the bare client: one thread per
+///   connection reading in a loop — polls/s and CPU per poll.
 enum ModbusPolls {
     static func run(units: Int, connections: Int, seconds: Int, folder: String, profiles: String) throws {
         var logger = Logger(label: "bench-modbus-servers")
@@ -169,8 +169,8 @@ enum ModbusGatewayRun {
         var polls: UInt64 = 0
         var endedAt: Int64 = 0
         // Waits for the first poll, then sleeps through the measured window in one go: a look at
-        // the status every few milliseconds would be a visible part of a quiet gateway's CPU (each
-        // wake-up of a Swift task costs ≈ 0.2 ms of CPU on this box).
+        // the status every few milliseconds wakes a Swift task each time, a visible part of a quiet
+        // gateway's CPU (README, Benchmarks).
         while cpuStart < 0 {
             try await Task.sleep(for: .milliseconds(20))
             polls = pipeline.counts.session.messages

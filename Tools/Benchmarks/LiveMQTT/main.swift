@@ -168,7 +168,7 @@ func perFact(rates: [Int], seconds: Int, qos: Int) throws {
         for kind in ["bare", "gateway"] {
             let extra = kind == "gateway" ? ["--config", configPath] : []
             // The gateway child looks at its status every 250 ms, not every 5 ms: each look wakes a
-            // Swift task (≈ 0.2 ms of CPU on this box), a visible part of the CPU at 1 000 msg/s.
+            // Swift task, a visible part of the gateway's CPU at 1 000 msg/s (README, Benchmarks).
             let child = try startChild(["\(kind)-drain"] + common + extra + ["--idle", "\(idleSeconds)", "--poll", "250"])
             usleep(2_000_000)
             _ = try runChild(["publish"] + common + ["--rate", "\(rate)"])
