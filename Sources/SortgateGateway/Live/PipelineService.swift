@@ -32,9 +32,9 @@ public struct LiveStatus: Sendable {
 /// file from the same slot first.
 ///
 /// Batches are written as `flushPolicy` says (every 100 ms while messages flow, or every 8 192
-/// messages; this service alone decides), and at once when the cold chain raised or cleared an
-/// alert (so that its delivery does not wait for the interval), which bounds the arrival → commit latency to about one
-/// interval. While messages trickle in (fewer than `lingerBelow` per wake-up), the consumer
+/// messages; this service alone decides), which bounds the arrival → commit latency to about one
+/// interval, and at once when the cold chain raised or cleared an alert (so that its delivery
+/// does not wait for the interval). While messages trickle in (fewer than `lingerBelow` per wake-up), the consumer
 /// lingers up to 5 ms between takes instead of being woken for each message (`EventRing.linger`).
 /// With a ring that retains consumed messages until released (the live gateway's ring
 /// file), each batch carries the ring position it reflects, a complete batch (deferred read
@@ -306,10 +306,8 @@ public final class PipelineService: Service, @unchecked Sendable {
             // the session, and the service ends with the error.
             failure.withLock { if $0 == nil { $0 = error } }
         }
-        let elapsed = (ContinuousClock.now - started).components
-        flushDurations.withLock {
-            $0.record(microseconds: elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000)
-        }
+        let elapsed = ContinuousClock.now - started
+        flushDurations.withLock { $0.record(elapsed) }
         noteCommitted()
         publish()
     }
