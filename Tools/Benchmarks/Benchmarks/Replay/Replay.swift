@@ -23,16 +23,7 @@ let benchmarks: @Sendable () -> Void = {
     for shipsToCentral in [false, true] {
         Benchmark(
             shipsToCentral ? "replay into SQLite with the central outbox, 1 M reads" : "replay into SQLite, 1 M reads",
-            configuration: .init(
-                metrics: [
-                    .wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident,
-                    .custom("reads/s", polarity: .prefersLarger, useScalingFactor: false),
-                    .custom("messages/s", polarity: .prefersLarger, useScalingFactor: false),
-                ],
-                timeUnits: .milliseconds,
-                warmupIterations: 0,
-                maxDuration: .seconds(120),
-                maxIterations: 3,
+            configuration: replayConfiguration(
                 setup: {
                     let made = try SyntheticCapture(reads: reads)
                     let bytes = (try? FileManager.default.attributesOfItem(atPath: made.capturePath)[.size] as? Int) ?? 0
@@ -43,50 +34,14 @@ let benchmarks: @Sendable () -> Void = {
             )
         ) { benchmark in
             guard let capture else { fatalError("setup did not run") }
-            try? FileManager.default.removeItem(atPath: capture.databasePath)
-            let site = try SiteConfig.load(path: capture.configPath)
-            let store = try SQLiteStore(
-                path: capture.databasePath,
-                zoneNames: site.zones.map(\.name),
-                shipsToCentral: shipsToCentral
-            )
-            let writer = BatchWriter(writingTo: store, logger: Logger(label: "bench"))
-            let session = IngestSession(topology: SiteTopology(config: site), sink: writer)
-            benchmark.startMeasurement()
-            let summary = try await Replayer(speed: .max)
-                .run(files: [capture.capturePath], into: session, writer: writer)
-            benchmark.stopMeasurement()
-            precondition(
-                summary.totals.tagEvents == UInt64(reads),
-                "replayed \(summary.totals.tagEvents) of \(reads) reads"
-            )
-            precondition(summary.session.rejectedTotal == 0, "rejected \(summary.session.rejected)")
-            precondition(
-                summary.session.messages == UInt64(capture.messages),
-                "replayed \(summary.session.messages) messages"
-            )
-            precondition(
-                summary.totals.arrivals >= 18_000,
-                "only \(summary.totals.arrivals) arrivals: the stream is not spread"
-            )
-            let seconds = Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18
-            benchmark.measurement(.custom("reads/s"), Int(Double(reads) / seconds))
-            benchmark.measurement(.custom("messages/s"), Int(Double(capture.messages) / seconds))
+            let totals = try await measureReplay(capture, shipsToCentral: shipsToCentral, benchmark)
+            precondition(totals.arrivals >= 18_000, "only \(totals.arrivals) arrivals: the stream is not spread")
         }
     }
 
     Benchmark(
         "replay into SQLite, 1 M reads of 5 000 tags that stay put",
-        configuration: .init(
-            metrics: [
-                .wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident,
-                .custom("reads/s", polarity: .prefersLarger, useScalingFactor: false),
-                .custom("messages/s", polarity: .prefersLarger, useScalingFactor: false),
-            ],
-            timeUnits: .milliseconds,
-            warmupIterations: 0,
-            maxDuration: .seconds(120),
-            maxIterations: 3,
+        configuration: replayConfiguration(
             setup: {
                 let made = try SyntheticCapture(reads: reads, tags: 5_000, phases: 1)
                 print("capture of tags that stay put: \(made.messages) messages, \(made.reads) reads")
@@ -96,25 +51,65 @@ let benchmarks: @Sendable () -> Void = {
         )
     ) { benchmark in
         guard let capture = stayingCapture else { fatalError("setup did not run") }
-        try? FileManager.default.removeItem(atPath: capture.databasePath)
-        let site = try SiteConfig.load(path: capture.configPath)
-        let store = try SQLiteStore(path: capture.databasePath, zoneNames: site.zones.map(\.name))
-        let writer = BatchWriter(writingTo: store, logger: Logger(label: "bench"))
-        let session = IngestSession(topology: SiteTopology(config: site), sink: writer)
-        benchmark.startMeasurement()
-        let summary = try await Replayer(speed: .max).run(files: [capture.capturePath], into: session, writer: writer)
-        benchmark.stopMeasurement()
-        precondition(summary.totals.tagEvents == UInt64(reads), "replayed \(summary.totals.tagEvents) of \(reads) reads")
-        precondition(summary.session.rejectedTotal == 0, "rejected \(summary.session.rejected)")
+        let totals = try await measureReplay(capture, shipsToCentral: false, benchmark)
         // One tag in ten is out of reach (SyntheticReadStream): the other 4 500 arrive, and the few
         // that a random gap of reads left unseen for `absent_after` depart and arrive again.
         precondition(
-            summary.totals.arrivals - summary.totals.departures == 4_500,
-            "\(summary.totals.arrivals) arrivals and \(summary.totals.departures) departures of 4 500 tags in reach"
+            totals.arrivals - totals.departures == 4_500,
+            "\(totals.arrivals) arrivals and \(totals.departures) departures of 4 500 tags in reach"
         )
-        precondition(summary.totals.moves == 0, "\(summary.totals.moves) moves: the tags do not stay put")
-        let seconds = Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18
-        benchmark.measurement(.custom("reads/s"), Int(Double(reads) / seconds))
-        benchmark.measurement(.custom("messages/s"), Int(Double(capture.messages) / seconds))
+        precondition(totals.moves == 0, "\(totals.moves) moves: the tags do not stay put")
     }
+}
+
+/// What every replay benchmark measures: wall clock, CPU, mallocs, peak RSS, reads/s and messages/s,
+/// three samples of one replay each.
+func replayConfiguration(
+    setup: @escaping @Sendable () async throws -> Void,
+    teardown: @escaping @Sendable () async throws -> Void
+) -> Benchmark.Configuration {
+    .init(
+        metrics: [
+            .wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident,
+            .custom("reads/s", polarity: .prefersLarger, useScalingFactor: false),
+            .custom("messages/s", polarity: .prefersLarger, useScalingFactor: false),
+        ],
+        timeUnits: .milliseconds,
+        warmupIterations: 0,
+        maxDuration: .seconds(120),
+        maxIterations: 3,
+        setup: setup,
+        teardown: teardown
+    )
+}
+
+/// Replays `capture` into a fresh SQLite file (measured), checks that every read and message was
+/// replayed and none rejected, records reads/s and messages/s, and returns the pipeline's totals.
+func measureReplay(
+    _ capture: SyntheticCapture,
+    shipsToCentral: Bool,
+    _ benchmark: Benchmark
+) async throws -> Pipeline.Totals {
+    try? FileManager.default.removeItem(atPath: capture.databasePath)
+    let site = try SiteConfig.load(path: capture.configPath)
+    let store = try SQLiteStore(
+        path: capture.databasePath,
+        zoneNames: site.zones.map(\.name),
+        shipsToCentral: shipsToCentral
+    )
+    let writer = BatchWriter(writingTo: store, logger: Logger(label: "bench"))
+    let session = IngestSession(topology: SiteTopology(config: site), sink: writer)
+    benchmark.startMeasurement()
+    let summary = try await Replayer(speed: .max).run(files: [capture.capturePath], into: session, writer: writer)
+    benchmark.stopMeasurement()
+    precondition(
+        summary.totals.tagEvents == UInt64(capture.reads),
+        "replayed \(summary.totals.tagEvents) of \(capture.reads) reads"
+    )
+    precondition(summary.session.rejectedTotal == 0, "rejected \(summary.session.rejected)")
+    precondition(summary.session.messages == UInt64(capture.messages), "replayed \(summary.session.messages) messages")
+    let seconds = Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18
+    benchmark.measurement(.custom("reads/s"), Int(Double(capture.reads) / seconds))
+    benchmark.measurement(.custom("messages/s"), Int(Double(capture.messages) / seconds))
+    return summary.totals
 }
