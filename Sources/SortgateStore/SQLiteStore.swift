@@ -5,7 +5,8 @@ public import SortgateCore
 /// The embedded default sink: facts go to one SQLite file, in one transaction per batch.
 ///
 /// The database is in WAL mode with `synchronous = NORMAL`: a commit costs no fsync (only
-/// checkpoints do, and those run on a thread of their own, `WALCheckpointer`), readers such as `sortgate inventory` or the HTTP API never block the writer,
+/// checkpoints do, and those run on a thread of their own, `WALCheckpointer`), readers such as
+/// `sortgate inventory` or the HTTP API never block the writer,
 /// and a power loss can lose only the last few committed batches, never corrupt the file. A
 /// process crash loses nothing: the live gateway's ring file holds every message since the
 /// recovery point stored here (`ring_state`, written in the batch's own transaction), and a

@@ -30,7 +30,7 @@ final class WALCheckpointer: Sendable {
     let path: String
     private let wake = WakeSignal()
     private let stop = WakeSignal()
-    private let state = Mutex<(requested: UInt64, thread: DedicatedThread?)>((0, nil))
+    private let thread = Mutex<DedicatedThread?>(nil)
     /// Checkpoints the thread ran that copied pages, and the writer's inline ones.
     let checkpoints = Atomic<UInt64>(0)
     let inlineCheckpoints = Atomic<UInt64>(0)
@@ -57,7 +57,7 @@ final class WALCheckpointer: Sendable {
             Unmanaged.passRetained(self).toOpaque()
         )
         let thread = try DedicatedThread.spawn(name: "sortgate-ckpt") { [self] in run() }
-        state.withLock { $0.thread = thread }
+        self.thread.withLock { $0 = thread }
     }
 
     /// Stops the thread (after the checkpoint it may be running) and closes its connection; the
@@ -65,7 +65,7 @@ final class WALCheckpointer: Sendable {
     func stopThread() {
         stop.signal()
         wake.signal()
-        state.withLock { $0.thread }?.join()
+        thread.withLock { $0 }?.join()
     }
 
     /// The writer's WAL hook: called after each commit, on the writer's thread.
